@@ -1,0 +1,3 @@
+from togai_customers._cli import main
+
+main()

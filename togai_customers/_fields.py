@@ -1,0 +1,84 @@
+"""Field constraints: declared once on the models, read by validation and by JSON Schema.
+
+Each model attribute is declared with :func:`field`, which stores the upstream spec's limits
+(lengths, patterns, item counts, enums) and a description in the attribute's metadata. The same
+metadata drives client-side request validation (:func:`togai_customers._validation.validate`) and
+the JSON Schemas served by the REST adapter and the MCP tools, so a limit is written in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+
+__all__ = ["Constraints", "constraints_of", "field", "to_camel"]
+
+_KEY = "togai"
+
+
+@attrs.frozen(kw_only=True)
+class Constraints:
+    """Limits and documentation of one model attribute."""
+
+    description: str = ""
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    max_items: int | None = None
+    enum: tuple[str, ...] | None = None
+    item_min_length: int | None = None
+    item_max_length: int | None = None
+    example: Any = None
+    #: The value is a secret (a password): never shown in reprs or logs.
+    secret: bool = False
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        return None if self.pattern is None else re.compile(self.pattern)
+
+
+def field(
+    *,
+    description: str = "",
+    default: Any = attrs.NOTHING,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    max_items: int | None = None,
+    enum: tuple[str, ...] | None = None,
+    item_min_length: int | None = None,
+    item_max_length: int | None = None,
+    example: Any = None,
+    secret: bool = False,
+) -> Any:
+    """Declare an attrs attribute together with its spec constraints."""
+    meta = Constraints(
+        description=description,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+        max_items=max_items,
+        enum=enum,
+        item_min_length=item_min_length,
+        item_max_length=item_max_length,
+        example=example,
+        secret=secret,
+    )
+    return attrs.field(default=default, metadata={_KEY: meta}, repr=not secret)
+
+
+_EMPTY = Constraints()
+
+
+def constraints_of(attribute: attrs.Attribute[Any]) -> Constraints:
+    """Return the constraints declared for ``attribute`` (empty when none were)."""
+    meta = attribute.metadata.get(_KEY)
+    return meta if isinstance(meta, Constraints) else _EMPTY
+
+
+def to_camel(name: str) -> str:
+    """``primary_email`` -> ``primaryEmail`` (the wire spelling of a Python attribute)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

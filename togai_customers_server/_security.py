@@ -1,0 +1,102 @@
+"""Inbound security shared by the REST adapter and the MCP server.
+
+* Servers bind to loopback by default; :func:`check_bind` refuses a non-loopback host without a
+  server token unless ``insecure`` is set.
+* :class:`BearerTokenMiddleware` (pure ASGI) requires ``Authorization: Bearer <token>`` on the
+  paths it guards, comparing in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+__all__ = [
+    "BearerTokenMiddleware",
+    "InsecureBindError",
+    "bearer_token",
+    "check_bind",
+    "is_loopback",
+    "token_matches",
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class InsecureBindError(Exception):
+    """Refusing to listen on a non-loopback address without a server token."""
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, *, server_token: str | None, insecure: bool, forward_auth: bool = False) -> None:
+    """Raise :class:`InsecureBindError` for a non-loopback host with no inbound authentication."""
+    if is_loopback(host) or server_token or forward_auth or insecure:
+        return
+    raise InsecureBindError(
+        f"Refusing to listen on {host}: it is not a loopback address and no server token is set. "
+        "Set TOGAI_SERVER_TOKEN (or --server-token), or pass --insecure to accept the risk."
+    )
+
+
+def bearer_token(headers: list[tuple[bytes, bytes]] | Any) -> str | None:
+    """The bearer token of an ASGI header list (or a mapping), if any."""
+    items = headers.items() if hasattr(headers, "items") else headers
+    for name, value in items:
+        key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+        if key.lower() == "authorization":
+            text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            scheme, _, token = text.strip().partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+            return None
+    return None
+
+
+def token_matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of a presented token with the expected one."""
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+class BearerTokenMiddleware:
+    """Pure-ASGI guard: HTTP requests under ``prefixes`` need ``Bearer <token>``; else 401 JSON."""
+
+    def __init__(self, app: ASGIApp, token: str, prefixes: tuple[str, ...] = ("/",)) -> None:
+        self.app = app
+        self._token = token
+        self._prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self._prefixes):
+            if not token_matches(bearer_token(scope.get("headers", [])), self._token):
+                body = json.dumps({"message": "Missing or invalid bearer token."}).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"www-authenticate", b'Bearer realm="togai-customers"'),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

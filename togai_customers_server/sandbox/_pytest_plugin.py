@@ -1,0 +1,1 @@
+"""pytest fixtures for testing code that uses togai_customers against the sandbox (in progress)."""
