@@ -1,0 +1,35 @@
+"""Developer tasks. `python -m nox` runs the default sessions: tests, lint, typecheck, docs."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+
+PYTHON = "3.11"
+RUFF = "ruff>=0.17,<0.18"
+MYPY = "mypy>=2.4,<2.5"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite (without the slow reliability suites)."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", "-q", "-m", "not slow", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install(RUFF)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on both packages."""
+    session.install("-e", ".[dev]", MYPY)
+    session.run("mypy", "--strict", "togai_customers", "togai_customers_server")

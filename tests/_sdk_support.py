@@ -1,0 +1,81 @@
+"""Helpers for the SDK tests: a scripted MockTransport handler and flavour-agnostic calls."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from togai_customers import AsyncTogaiCustomers, TogaiCustomers
+
+API_KEY = "sk_test_do_not_leak_4f1c"
+BASE_URL = "https://api.togai.test"
+
+Step = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+
+
+def customer_json(customer_id: str = "c1", **overrides: Any) -> dict[str, Any]:
+    """A valid upstream Customer body."""
+    body: dict[str, Any] = {
+        "id": customer_id,
+        "togaiCustomerId": f"tc_{customer_id}",
+        "name": "Acme Corp",
+        "primaryEmail": "billing@acme.com",
+        "billingAddress": "1 Main St, Springfield, US",
+        "address": {"line1": "1 Main St", "city": "Springfield", "country": "US"},
+        "status": "ACTIVE",
+        "createdAt": "2024-01-02T03:04:05Z",
+        "updatedAt": "2024-01-02T03:04:05Z",
+    }
+    body.update(overrides)
+    return body
+
+
+class Script:
+    """A MockTransport handler answering from a queue of steps, recording every request.
+
+    A step is a response, an exception to raise (a transport fault) or a callable of the request.
+    When the queue is empty, ``default`` answers.
+    """
+
+    def __init__(self, *steps: Step, default: Step | None = None) -> None:
+        self.steps = list(steps)
+        self.default = default
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        step = self.steps.pop(0) if self.steps else self.default
+        if step is None:
+            raise AssertionError(f"unexpected request {request.method} {request.url}")
+        if isinstance(step, Exception):
+            raise step
+        if isinstance(step, httpx.Response):
+            return step
+        return step(request)
+
+    @property
+    def count(self) -> int:
+        return len(self.requests)
+
+    def body(self, index: int = -1) -> Any:
+        return json.loads(self.requests[index].content)
+
+
+Client = TogaiCustomers | AsyncTogaiCustomers
+
+
+async def resolve(value: Any) -> Any:
+    """Await the async client's results; pass the sync client's through."""
+    return await value if inspect.isawaitable(value) else value
+
+
+async def collect(client: Client, **kwargs: Any) -> list[Any]:
+    """Every customer yielded by auto-pagination, for either client."""
+    pages = client.list_customers(**kwargs)
+    if isinstance(client, TogaiCustomers):
+        return list(pages)  # type: ignore[call-overload]
+    return [c async for c in pages]  # type: ignore[union-attr]
