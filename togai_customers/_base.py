@@ -30,7 +30,6 @@ from ._exceptions import (
 from ._models import CreateCustomerRequest, CreateCustomerResponse, Customer
 from ._operations import CREATE_CUSTOMER, GET_CUSTOMER, Operation
 from ._retry import BACKOFF, retry_hook
-from ._serde import structure, unstructure
 from ._version import __version__
 
 __all__ = [
@@ -108,6 +107,8 @@ def parse_response(call: Call[R], response: httpx.Response) -> R:
         raise APIResponseValidationError(
             f"{call.op.name}: response is not JSON", response=response
         ) from None
+    from ._serde import structure  # deferred: cattrs loads on the first call, not at import
+
     try:
         return structure(data, call.response_type)
     except RequestValidationError as exc:
@@ -210,6 +211,8 @@ class BaseClient(Generic[HttpT]):
         )
 
     def _build_request(self, call: Call[Any]) -> httpx.Request:
+        from ._serde import unstructure
+
         return self._http.build_request(
             call.op.method,
             self.base_url + call.path(),
@@ -219,13 +222,13 @@ class BaseClient(Generic[HttpT]):
             timeout=self.timeout,
         )
 
-    def _retry_args(self, call: Call[Any]) -> dict[str, Any]:
-        return {
-            "on": retry_hook(call.op),
-            "attempts": self.max_retries + 1,
-            "timeout": None,
-            **BACKOFF,
-        }
+    def _retrying(self, call: Call[Any]) -> Any:
+        """stamina's retry context for ``call`` (iterate it with ``for`` or ``async for``)."""
+        import stamina  # deferred: stamina+tenacity cost ~10 ms of import time
+
+        return stamina.retry_context(
+            on=retry_hook(call.op), attempts=self.max_retries + 1, timeout=None, **BACKOFF
+        )
 
     @staticmethod
     def _check(request: httpx.Request, response: httpx.Response, attempt: int, t0: float) -> None:

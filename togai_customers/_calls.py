@@ -34,7 +34,6 @@ from ._operations import (
     UPDATE_CUSTOMER,
     Operation,
 )
-from ._serde import from_python
 from ._validation import check
 
 __all__ = [
@@ -66,6 +65,8 @@ def _customer_id(value: object) -> dict[str, str]:
 
 
 def _body(op: Operation, **values: Any) -> Any:
+    from ._serde import from_python  # deferred: cattrs loads on the first call, not at import
+
     assert op.request_type is not None
     model = from_python(values, op.request_type)
     check(model)

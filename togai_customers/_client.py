@@ -15,7 +15,6 @@ from types import TracebackType
 from typing import Any, Generic, ParamSpec, Self, TypeVar, overload
 
 import httpx
-import stamina
 
 from . import _calls
 from ._base import (
@@ -236,7 +235,7 @@ class TogaiCustomers(BaseClient[httpx.Client]):
         request = self._build_request(call)
         attempts = 0
         try:
-            for attempt in stamina.retry_context(**self._retry_args(call)):
+            for attempt in self._retrying(call):
                 with attempt:
                     attempts += 1
                     response = self._send(request, attempts)
@@ -337,7 +336,7 @@ class AsyncTogaiCustomers(BaseClient[httpx.AsyncClient]):
         request = self._build_request(call)
         attempts = 0
         try:
-            async for attempt in stamina.retry_context(**self._retry_args(call)):
+            async for attempt in self._retrying(call):
                 with attempt:
                     attempts += 1
                     response = await self._send(request, attempts)

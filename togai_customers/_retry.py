@@ -29,7 +29,12 @@ __all__ = [
 
 RETRY_AFTER_CAP = 60.0
 #: stamina's backoff parameters (exponential from 0.5 s, jitter up to 0.5 s, at most 8 s).
-BACKOFF = {"wait_initial": 0.5, "wait_max": 8.0, "wait_jitter": 0.5, "wait_exp_base": 2.0}
+BACKOFF: dict[str, float] = {
+    "wait_initial": 0.5,
+    "wait_max": 8.0,
+    "wait_jitter": 0.5,
+    "wait_exp_base": 2.0,
+}
 
 _ALWAYS_STATUSES = frozenset({429, 503})
 _AMBIGUOUS_STATUSES = frozenset({408, 500, 502, 504})
