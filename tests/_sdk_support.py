@@ -79,3 +79,30 @@ async def collect(client: Client, **kwargs: Any) -> list[Any]:
     if isinstance(client, TogaiCustomers):
         return list(pages)  # type: ignore[call-overload]
     return [c async for c in pages]  # type: ignore[union-attr]
+
+
+class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Wraps a transport (the sandbox's) and keeps every request it passes on."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.requests.append(request)
+        response: httpx.Response = self.inner.handle_request(request)
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        self.requests.append(request)
+        response: httpx.Response = await self.inner.handle_async_request(request)
+        return response
+
+    @property
+    def last(self) -> httpx.Request:
+        return self.requests[-1]
+
+    def last_json(self) -> Any:
+        return json.loads(self.last.content)

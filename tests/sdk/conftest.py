@@ -33,3 +33,22 @@ def make_client(flavour: str) -> MakeClient:
         return AsyncTogaiCustomers(http_client=httpx.AsyncClient(transport=transport), **kwargs)
 
     return factory
+
+
+@pytest.fixture
+def sandbox_api(flavour: str) -> Any:
+    """(client, recorder, sandbox): a client of the current flavour on an in-process sandbox."""
+    from _sdk_support import Recorder
+
+    from togai_customers_server.sandbox import Sandbox, SandboxTransport
+
+    with Sandbox() as sandbox:
+        recorder = Recorder(SandboxTransport(sandbox))
+        client: Client
+        if flavour == "sync":
+            client = TogaiCustomers(api_key=API_KEY, http_client=httpx.Client(transport=recorder))
+        else:
+            client = AsyncTogaiCustomers(
+                api_key=API_KEY, http_client=httpx.AsyncClient(transport=recorder)
+            )
+        yield client, recorder, sandbox
