@@ -1,1 +1,61 @@
-"""pytest fixtures for testing code that uses togai_customers against the sandbox (in progress)."""
+"""pytest fixtures for testing code that uses togai_customers against the sandbox.
+
+Installed with the package (entry point ``pytest11``), so they are available in any project:
+
+* ``togai_sandbox``: a fresh in-memory :class:`Sandbox` per test (override this fixture to
+  change its knobs);
+* ``togai_client`` / ``togai_async_client``: SDK clients (API key ``"test"``) wired to it
+  in-process through :class:`SandboxTransport`;
+* ``togai_sandbox_url``: the same sandbox served over real HTTP on 127.0.0.1 and a free port.
+
+Kept free of heavy imports: this module is loaded in every pytest run of every project that
+installs the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from togai_customers import AsyncTogaiCustomers, TogaiCustomers
+
+from ._sandbox import Sandbox
+from ._server import serve_in_thread
+from ._transport import SandboxTransport
+
+__all__ = ["togai_async_client", "togai_client", "togai_sandbox", "togai_sandbox_url"]
+
+
+@pytest.fixture
+def togai_sandbox() -> Iterator[Sandbox]:
+    """A fresh in-memory sandbox, closed after the test."""
+    with Sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def togai_client(togai_sandbox: Sandbox) -> Iterator[TogaiCustomers]:
+    """A sync client talking to ``togai_sandbox`` in-process."""
+    http = httpx.Client(transport=SandboxTransport(togai_sandbox))
+    with http, TogaiCustomers(api_key="test", http_client=http) as client:
+        yield client
+
+
+@pytest.fixture
+def togai_async_client(togai_sandbox: Sandbox) -> AsyncTogaiCustomers:
+    """An async client talking to ``togai_sandbox`` in-process.
+
+    A plain (sync) fixture, so it works whatever the pytest-asyncio mode; the in-process
+    transport holds no connections, so there is nothing to close.
+    """
+    http = httpx.AsyncClient(transport=SandboxTransport(togai_sandbox))
+    return AsyncTogaiCustomers(api_key="test", http_client=http)
+
+
+@pytest.fixture
+def togai_sandbox_url(togai_sandbox: Sandbox) -> Iterator[str]:
+    """``togai_sandbox`` served over HTTP on 127.0.0.1 (free port); yields the base URL."""
+    with serve_in_thread(togai_sandbox) as url:
+        yield url

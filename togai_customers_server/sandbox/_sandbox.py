@@ -1,0 +1,527 @@
+"""The sandbox core: one request handler shared by the httpx transport and the ASGI app.
+
+:meth:`Sandbox.handle` takes a request as plain values (method, raw path, query string, headers,
+body bytes) and returns a :class:`Reply` (status, headers, body, or a connection drop). It routes
+by matching the request path against the ``path`` templates of the SDK's operation table, parses
+bodies with the SDK's strict wire parser and limits, and builds responses as the SDK's models.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Literal, Self
+from urllib.parse import parse_qsl, unquote
+
+import attrs
+
+from togai_customers._exceptions import RequestValidationError
+from togai_customers._models import (
+    Account,
+    AccountAlias,
+    Address,
+    CreateAccountRequest,
+    CreateCustomerContactRequest,
+    CreateCustomerRequest,
+    CreateCustomerResponse,
+    Customer,
+    CustomerContact,
+    CustomerPage,
+    DeleteCustomerResponse,
+    PaginationContext,
+    UpdateCustomerRequest,
+)
+from togai_customers._operations import LIST_CUSTOMERS, OPERATIONS, Operation
+from togai_customers._serde import parse_request, unstructure
+from togai_customers._validation import check
+
+from .._security import bearer_token, token_matches
+from ._faults import FaultPlan, RateLimiter
+from ._paging import InvalidToken, PageTokens
+from ._store import Conflict, Store
+
+__all__ = ["MAX_BODY_BYTES", "LoggedRequest", "Reply", "Sandbox"]
+
+logger = logging.getLogger("togai_customers_server.sandbox")
+
+#: Larger request bodies are refused with 413.
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_PAGE_SIZE = 10
+_MAX_ID_LENGTH = 50
+_CONTACT_CREATOR = "sandbox"
+
+
+@attrs.frozen
+class Reply:
+    """A response to send, or ``drop`` the connection (``"before"``/``"after"`` processing)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    drop: Literal["before", "after"] | None = None
+
+
+@attrs.frozen
+class LoggedRequest:
+    """One request the sandbox saw (for assertions in tests)."""
+
+    method: str
+    path: str
+    status: int
+    request_id: str
+    fault: str | None = None
+
+
+class _Problem(Exception):
+    """An error answer: status and ``{"message": ...}``."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def _route_pattern(template: str) -> re.Pattern[str]:
+    """``/customers/{customer_id}`` -> a regex with one named group per (raw) path segment."""
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
+    )
+    return re.compile(regex)
+
+
+_ROUTES: tuple[tuple[re.Pattern[str], Operation], ...] = tuple(
+    (_route_pattern(op.path), op) for op in OPERATIONS
+)
+
+
+def _now() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)  # milliseconds, as Togai
+
+
+def _billing_address(address: Address) -> str:
+    """The one-line form of an address (``Customer.billingAddress``)."""
+    parts = (
+        address.line1,
+        address.line2,
+        address.city,
+        address.state,
+        address.postal_code,
+        address.country,
+    )
+    return ", ".join(p for p in parts if p)
+
+
+def _json_body(body: bytes) -> Any:
+    if not body.strip():
+        raise _Problem(400, "Request body is required: a JSON object")
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise _Problem(400, f"Request body is not valid JSON: {exc}"[:300]) from None
+
+
+def _parse(body: bytes, cls: type[Any]) -> Any:
+    """Strict parse plus the spec's limits; 400 naming the camelCase field on any problem."""
+    try:
+        model = parse_request(_json_body(body), cls)
+        check(model, wire=True)
+    except RequestValidationError as exc:
+        raise _Problem(400, str(exc)[:500]) from None
+    return model
+
+
+class Sandbox:
+    """A stateful emulator of the upstream Togai Customers API.
+
+    ``db``: SQLite file to persist to (default: in memory). ``api_key``: accept only this bearer
+    token (default: any non-empty one). ``fail_rate``: fraction of requests failing with 500, 503
+    or a dropped connection; ``latency_ms``: delay added to each request; ``rate_limit``: requests
+    per second before 429; ``seed``: makes the faults reproducible. ``clock`` (monotonic seconds)
+    drives the rate limiter and can be replaced in tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        db: str | None = None,
+        api_key: str | None = None,
+        fail_rate: float = 0.0,
+        latency_ms: float = 0.0,
+        rate_limit: float | None = None,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if latency_ms < 0:
+            raise ValueError(f"latency_ms must be >= 0 (got {latency_ms!r})")
+        self._store = Store(db)
+        self._tokens = PageTokens(self._store.secret)
+        self._api_key = api_key or None
+        self._faults = FaultPlan(fail_rate, seed)
+        self._clock = clock
+        self._limiter = None if rate_limit is None else RateLimiter(rate_limit, clock)
+        self.latency_ms = latency_ms
+        self.db = db
+        self._log: deque[LoggedRequest] = deque(maxlen=10_000)
+
+    def __repr__(self) -> str:
+        return (
+            f"Sandbox(db={self.db!r}, api_key={'<set>' if self._api_key else None}, "
+            f"fail_rate={self.fail_rate}, latency_ms={self.latency_ms}, "
+            f"rate_limit={self.rate_limit})"
+        )
+
+    # Knobs -----------------------------------------------------------------------------------
+
+    @property
+    def fail_rate(self) -> float:
+        return self._faults.fail_rate
+
+    @fail_rate.setter
+    def fail_rate(self, value: float) -> None:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"fail_rate must be between 0 and 1 (got {value!r})")
+        self._faults.fail_rate = value
+
+    @property
+    def rate_limit(self) -> float | None:
+        return None if self._limiter is None else self._limiter.rate
+
+    @rate_limit.setter
+    def rate_limit(self, value: float | None) -> None:
+        self._limiter = None if value is None else RateLimiter(value, self._clock)
+
+    @property
+    def latency_seconds(self) -> float:
+        return self.latency_ms / 1000.0
+
+    def fail_next(self, *faults: str) -> None:
+        """Make the next requests fail, one fault each, in order (see :data:`FAULTS`)."""
+        self._faults.queue(*faults)
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        """The requests seen so far (the latest 10,000), oldest first."""
+        return list(self._log)
+
+    # Lifecycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # The handler -----------------------------------------------------------------------------
+
+    def handle(
+        self,
+        method: str,
+        raw_path: str | bytes,
+        query: str | bytes = b"",
+        headers: Iterable[tuple[Any, Any]] | Mapping[str, str] = (),
+        body: bytes = b"",
+    ) -> Reply:
+        """Answer one request. ``raw_path`` is percent-encoded, as sent; latency is the caller's."""
+        path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else raw_path
+        path = path.partition("?")[0]
+        request_id = f"req_{uuid.uuid4().hex}"
+        fault: str | None = None
+        try:
+            if self._limiter is not None:
+                wait = self._limiter.acquire()
+                if wait is not None:
+                    raise _Problem(429, "Too many requests: slow down", {"Retry-After": str(wait)})
+            fault = self._faults.draw()
+            if fault == "500":
+                raise _Problem(500, "Internal server error (injected by the sandbox)")
+            if fault == "503":
+                raise _Problem(503, "Service unavailable (injected by the sandbox)")
+            if fault == "drop-before":
+                reply = Reply(0, [], b"", drop="before")
+            else:
+                try:
+                    status, payload = self._process(method.upper(), path, query, headers, body)
+                    reply = self._reply(status, payload, request_id)
+                except _Problem as problem:
+                    reply = self._problem(problem, request_id)
+                if fault == "drop-after":
+                    reply = attrs.evolve(reply, drop="after")
+        except _Problem as problem:
+            reply = self._problem(problem, request_id)
+        except Exception:
+            logger.exception("sandbox bug while handling %s %s", method, path[:200])
+            reply = self._reply(500, {"message": "Internal sandbox error"}, request_id)
+        self._log.append(LoggedRequest(method.upper(), path, reply.status, request_id, fault))
+        return reply
+
+    @classmethod
+    def _problem(cls, problem: _Problem, request_id: str) -> Reply:
+        extra = list(problem.headers.items())
+        if problem.status == 401:
+            extra.append(("WWW-Authenticate", 'Bearer realm="togai-sandbox"'))
+        return cls._reply(problem.status, {"message": problem.message}, request_id, extra)
+
+    @staticmethod
+    def _reply(
+        status: int,
+        payload: Any,
+        request_id: str,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> Reply:
+        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        headers = [
+            ("Content-Type", "application/json"),
+            ("X-Request-Id", request_id),
+            *(extra or []),
+        ]
+        return Reply(status, headers, body)
+
+    def _process(
+        self,
+        method: str,
+        path: str,
+        query: str | bytes,
+        headers: Iterable[tuple[Any, Any]] | Mapping[str, str],
+        body: bytes,
+    ) -> tuple[int, Any]:
+        if len(body) > MAX_BODY_BYTES:
+            raise _Problem(413, f"Request body too large: at most {MAX_BODY_BYTES} bytes")
+        token = bearer_token(headers)
+        if token is None:
+            raise _Problem(401, "Missing or malformed Authorization header: use 'Bearer <key>'")
+        if self._api_key is not None and not token_matches(token, self._api_key):
+            raise _Problem(401, "Invalid API key")
+        op, params = self._route(method, path)
+        q = query.decode("latin-1") if isinstance(query, bytes) else query
+        handler: Callable[[dict[str, str], dict[str, str], bytes], Any] = getattr(
+            self, f"_op_{op.name}"
+        )
+        result = handler(params, dict(parse_qsl(q, keep_blank_values=True)), body)
+        return op.success_status, unstructure(result)
+
+    @staticmethod
+    def _route(method: str, path: str) -> tuple[Operation, dict[str, str]]:
+        allowed: list[str] = []
+        for pattern, op in _ROUTES:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if op.method != method:
+                allowed.append(op.method)
+                continue
+            params: dict[str, str] = {}
+            for name, raw in match.groupdict().items():
+                try:
+                    value = unquote(raw, errors="strict")
+                except UnicodeDecodeError:
+                    raise _Problem(400, f"{name}: not valid UTF-8 once percent-decoded") from None
+                if len(value) > _MAX_ID_LENGTH:
+                    raise _Problem(400, f"{name}: must be at most {_MAX_ID_LENGTH} characters")
+                params[name] = value
+            return op, params
+        if allowed:
+            raise _Problem(
+                405, f"Method {method} not allowed here", {"Allow": ", ".join(sorted(allowed))}
+            )
+        raise _Problem(404, f"No such path: {path[:200]}")
+
+    def _customer(self, customer_id: str) -> dict[str, Any]:
+        doc = self._store.get_customer(customer_id)
+        if doc is None:
+            raise _Problem(404, f"Customer with id {customer_id} not found")
+        return doc
+
+    # Operations (named after the table's rows) -------------------------------------------------
+
+    def _op_create_customer(
+        self, _params: dict[str, str], _query: dict[str, str], body: bytes
+    ) -> CreateCustomerResponse:
+        req: CreateCustomerRequest = _parse(body, CreateCustomerRequest)
+        now = _now()
+        togai_id = f"cus.{secrets.token_hex(8)}"
+        customer = Customer(
+            id=req.id,
+            togai_customer_id=togai_id,
+            name=req.name,
+            primary_email=req.primary_email,
+            billing_address=_billing_address(req.address),
+            address=req.address,
+            status="ACTIVE",
+            created_at=now,
+            updated_at=now,
+        )
+        account = None if req.account is None else _account(req.account, customer)
+        doc = unstructure(customer)
+        if req.settings:
+            doc["settings"] = unstructure(req.settings)
+        try:
+            self._store.insert_customer(doc, None if account is None else unstructure(account))
+        except Conflict as exc:
+            raise _Problem(409, str(exc)) from None
+        return CreateCustomerResponse(
+            id=customer.id,
+            togai_customer_id=togai_id,
+            name=customer.name,
+            primary_email=customer.primary_email,
+            billing_address=customer.billing_address,
+            address=customer.address,
+            settings=req.settings,
+            account=account,
+        )
+
+    def _op_list_customers(
+        self, _params: dict[str, str], query: dict[str, str], _body: bytes
+    ) -> CustomerPage:
+        size_param, token_param = (
+            next(q for q in LIST_CUSTOMERS.query_params if q.name == name)
+            for name in ("page_size", "next_token")
+        )
+        after, page_size = 0, DEFAULT_PAGE_SIZE
+        token = query.get(token_param.wire_name)
+        if token:
+            try:
+                after, page_size = self._tokens.decode(token)
+            except (InvalidToken, ValueError):
+                raise _Problem(400, f"{token_param.wire_name}: invalid or expired token") from None
+        raw_size = query.get(size_param.wire_name)
+        if raw_size is not None:
+            page_size = _page_size(
+                raw_size, size_param.wire_name, size_param.minimum, size_param.maximum
+            )
+        rows = self._store.page(after, page_size + 1)
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        return CustomerPage(
+            data=[Customer.from_dict(doc) for _, doc in rows],
+            next_token=self._tokens.encode(rows[-1][0], page_size) if more else None,
+            context=PaginationContext(page_size=page_size, sort_order="ASC"),
+        )
+
+    def _op_get_customer(
+        self, params: dict[str, str], _query: dict[str, str], _body: bytes
+    ) -> Customer:
+        return Customer.from_dict(self._customer(params["customer_id"]))
+
+    def _op_update_customer(
+        self, params: dict[str, str], _query: dict[str, str], body: bytes
+    ) -> Customer:
+        req: UpdateCustomerRequest = _parse(body, UpdateCustomerRequest)
+
+        def change(doc: dict[str, Any]) -> dict[str, Any]:
+            old = Customer.from_dict(doc)
+            changes: dict[str, Any] = {"updated_at": max(_now(), old.updated_at + _ONE_MS)}
+            if req.name is not None:
+                changes["name"] = req.name
+            if req.primary_email is not None:
+                changes["primary_email"] = req.primary_email
+            if req.address is not None:
+                changes["address"] = req.address
+                changes["billing_address"] = _billing_address(req.address)
+            new: dict[str, Any] = unstructure(attrs.evolve(old, **changes))
+            if "settings" in doc:
+                new["settings"] = doc["settings"]
+            return new
+
+        customer_id = params["customer_id"]
+        doc = self._store.modify_customer(customer_id, change)
+        if doc is None:
+            raise _Problem(404, f"Customer with id {customer_id} not found")
+        return Customer.from_dict(doc)
+
+    def _op_delete_customer(
+        self, params: dict[str, str], _query: dict[str, str], _body: bytes
+    ) -> DeleteCustomerResponse:
+        customer_id = params["customer_id"]
+        if not self._store.delete_customer(customer_id):
+            raise _Problem(404, f"Customer with id {customer_id} not found")
+        return DeleteCustomerResponse(success=True)
+
+    def _op_create_customer_contact(
+        self, params: dict[str, str], _query: dict[str, str], body: bytes
+    ) -> CustomerContact:
+        req: CreateCustomerContactRequest = _parse(body, CreateCustomerContactRequest)
+        customer_id = params["customer_id"]
+        self._customer(customer_id)
+        username = req.preferred_username or self._generate_username(req.name)
+        contact = CustomerContact(
+            username=username,
+            name=req.name,
+            login_access=bool(req.login_access),
+            created_at=_now(),
+            verified=bool(req.verified),
+            preferred_username=req.preferred_username,
+            email=req.email,
+            phone=req.phone,
+            created_by=_CONTACT_CREATOR,
+        )
+        # The password is accepted but never stored or returned.
+        try:
+            stored = self._store.insert_contact(customer_id, unstructure(contact))
+        except Conflict as exc:
+            raise _Problem(409, str(exc)) from None
+        if not stored:
+            raise _Problem(404, f"Customer with id {customer_id} not found")
+        return contact
+
+    def _generate_username(self, name: str) -> str:
+        base = re.sub(r"[^A-Za-z0-9]", "", name).lower()[:40] or "contact"
+        while True:
+            candidate = f"{base}{secrets.randbelow(10**6):06d}"
+            if not self._store.username_taken(candidate):
+                return candidate
+
+
+_ONE_MS = timedelta(milliseconds=1)
+
+
+def _page_size(raw: str, name: str, minimum: int | None, maximum: int | None) -> int:
+    lo, hi = minimum or 1, maximum or 50
+    try:
+        number = float(raw)
+    except ValueError:
+        number = float("nan")
+    if not number.is_integer() or not lo <= number <= hi:
+        raise _Problem(400, f"{name}: must be an integer from {lo} to {hi} (got {raw[:20]!r})")
+    return int(number)
+
+
+def _account(req: CreateAccountRequest, customer: Customer) -> Account:
+    """The account created with a customer, as Togai returns it."""
+    aliases = [AccountAlias(alias=a) for a in req.aliases or ()]
+    aliases += [AccountAlias(alias=a.value) for a in req.account_aliases or ()]
+    return Account(
+        id=req.id,
+        togai_account_id=f"acc.{secrets.token_hex(8)}",
+        togai_customer_id=customer.togai_customer_id,
+        name=req.name,
+        customer_id=customer.id,
+        status=req.status or "ACTIVE",
+        invoice_currency=None if req.invoice_currency is None else req.invoice_currency.upper(),
+        aliases=aliases or None,
+        net_term_days=req.net_term_days,
+        address=req.address,
+        primary_email=req.primary_email,
+        billing_information=req.billing_information,
+        settings=req.settings,
+        metadata=req.metadata,
+        tags=None if req.tags is None else [t.lower() for t in req.tags],
+    )
