@@ -39,4 +39,6 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the documentation site with mkdocs --strict (every page and reference must resolve)."""
     session.install("-e", ".[server]", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
-    session.run("mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
+    )

@@ -43,7 +43,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, *, server_token: str | None, insecure: bool, forward_auth: bool = False) -> None:
+def check_bind(
+    host: str, *, server_token: str | None, insecure: bool, forward_auth: bool = False
+) -> None:
     """Raise :class:`InsecureBindError` for a non-loopback host with no inbound authentication."""
     if is_loopback(host) or server_token or forward_auth or insecure:
         return

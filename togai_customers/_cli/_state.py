@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING, Any
+
 import attrs
 
-__all__ = ["CliState"]
+if TYPE_CHECKING:
+    from .._client import AsyncTogaiCustomers, TogaiCustomers
+
+__all__ = ["REDACTED", "CliState", "UsageError"]
+
+REDACTED = "<redacted>"
+
+
+class UsageError(Exception):
+    """Bad input on the command line or in a file: one line on stderr, exit code 2."""
 
 
 @attrs.define(kw_only=True)
@@ -15,3 +27,50 @@ class CliState:
     max_retries: int = 2
     output: str | None = None  # table | json | jsonl | csv; None: table on a terminal, else json
     verbose: bool = False
+
+    @classmethod
+    def of(cls, ctx: Any) -> CliState:
+        """The state stored by the global callback (a default one when a command runs alone)."""
+        obj = ctx.find_root().obj
+        return obj if isinstance(obj, CliState) else cls()
+
+    def output_format(self) -> str:
+        if self.output:
+            return self.output
+        return "table" if sys.stdout.isatty() else "json"
+
+    def redact(self, text: str) -> str:
+        """``text`` with the API key replaced, whatever produced it."""
+        if self.api_key:
+            text = text.replace(self.api_key, REDACTED)
+        return text
+
+    def _key(self) -> str:
+        if not self.api_key:
+            raise UsageError("No API key: pass --api-key or set TOGAI_API_KEY.")
+        return self.api_key
+
+    def client(self) -> TogaiCustomers:
+        from .._client import TogaiCustomers
+
+        return TogaiCustomers(
+            self._key(), base_url=self.base_url, timeout=self.timeout, max_retries=self.max_retries
+        )
+
+    def async_client(self) -> AsyncTogaiCustomers:
+        from .._client import AsyncTogaiCustomers
+
+        return AsyncTogaiCustomers(
+            self._key(), base_url=self.base_url, timeout=self.timeout, max_retries=self.max_retries
+        )
+
+    def offline_client(self) -> TogaiCustomers:
+        """A client that only builds requests (``--dry-run``); works without a key."""
+        from .._client import TogaiCustomers
+
+        return TogaiCustomers(
+            self.api_key or REDACTED,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
