@@ -8,6 +8,7 @@ the JSON Schemas served by the REST adapter and the MCP tools, so a limit is wri
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -36,7 +37,19 @@ class Constraints:
 
     @property
     def regex(self) -> re.Pattern[str] | None:
-        return None if self.pattern is None else re.compile(self.pattern)
+        return None if self.pattern is None else _compile(self.pattern)
+
+
+# JSON Schema patterns use the ECMAScript dialect, whose \s is not Python's (Python counts
+# \x1c-\x1f and \x85 as whitespace, ECMAScript counts \ufeff): spell the ECMAScript set out so that
+# what the published schema allows is exactly what the validator accepts.
+_ECMA_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+@functools.cache
+def _compile(pattern: str) -> re.Pattern[str]:
+    translated = pattern.replace(r"\S", f"[^{_ECMA_SPACE}]").replace(r"\s", f"[{_ECMA_SPACE}]")
+    return re.compile(translated)
 
 
 def field(

@@ -186,10 +186,31 @@ def unstructure(obj: Any) -> Any:
 def parse_request(data: Any, cls: type[T]) -> T:
     """Build a request model from a JSON body, strictly; errors name camelCase fields.
 
-    Raises :class:`RequestValidationError` for a non-object body, missing or unknown fields and
-    wrong types. Does not check the spec's limits (see ``_validation.validate``).
+    Raises :class:`RequestValidationError` for a non-object body, missing or unknown fields,
+    wrong types and explicit ``null`` values (the spec has no nullable field: leave it out).
+    Does not check the spec's limits (see ``_validation.validate``).
     """
+    nulls = list(_nulls(data, ()))
+    if nulls:
+        message = "must not be null (leave the field out instead)"
+        raise RequestValidationError([FieldError(*_join(p), message) for p in nulls], wire=True)
     return _strict(_WIRE_REQUESTS, data, cls, wire=True)
+
+
+def _nulls(value: Any, path: tuple[str, ...]) -> Any:
+    """Paths of the ``null`` values inside a JSON document (keys as written)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if item is None:
+                yield (*path, str(key))
+            else:
+                yield from _nulls(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if item is None:
+                yield (*path, f"[{index}]")
+            else:
+                yield from _nulls(item, (*path, f"[{index}]"))
 
 
 def from_python(data: Mapping[str, Any], cls: type[T]) -> T:

@@ -208,3 +208,43 @@ def test_models_and_mappings_are_interchangeable():
     by_mapping = create_customer(**_with(address={"line1": "1 Main St", "postal_code": "12345"}))
     assert by_model.body == by_mapping.body
     assert by_model.body.to_dict()["address"] == {"line1": "1 Main St", "postalCode": "12345"}
+
+
+def test_wire_parsing_rejects_explicit_nulls_naming_the_field():
+    """A JSON body with null values is refused (the spec has no nullable field)."""
+    from togai_customers import CreateCustomerRequest
+    from togai_customers._serde import parse_request
+
+    body = {
+        "id": "c1",
+        "name": "Acme",
+        "primaryEmail": "a@b.co",
+        "address": {"city": None},
+        "account": None,
+    }
+    with pytest.raises(RequestValidationError) as info:
+        parse_request(body, CreateCustomerRequest)
+    assert {e.wire_field for e in info.value.errors} == {"address.city", "account"}
+    assert "must not be null" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("email", "valid"),
+    [
+        ("a\x1c@b.co", True),
+        ("a\x85@b.co", True),
+        ("a\ufeff@b.co", False),
+        ("a\xa0@b.co", False),
+        ("a b@c.de", False),
+        ("a@b.co\n", False),
+    ],
+)
+def test_email_pattern_follows_the_json_schema_dialect(email, valid):
+    """\\S means what JSON Schema (ECMAScript) means, so schema and validator agree."""
+    from togai_customers._calls import create_customer_contact
+
+    if valid:
+        assert create_customer_contact("c1", name="J", email=email).body.email == email
+    else:
+        with pytest.raises(RequestValidationError, match="email"):
+            create_customer_contact("c1", name="J", email=email)

@@ -1,0 +1,217 @@
+"""The app factory: Litestar app, lifespan-owned SDK client, inbound auth, access log."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from litestar import Litestar
+from litestar.types import HTTPScope, Message, Receive, Scope, Send
+
+from togai_customers._client import AsyncTogaiCustomers
+
+from .._security import BearerTokenMiddleware
+from .._settings import ServeOptions
+from ._errors import exception_handlers
+from ._openapi import complete_openapi, openapi_config
+from ._routes import URL_NAMES, RestState, health_handlers, operation_handlers
+
+__all__ = ["RestApp", "create_rest_app", "options_from_env"]
+
+logger = logging.getLogger("togai_customers_server.rest")
+
+#: Paths that need inbound authentication (server token or, in forward-auth mode, a Togai key).
+PROTECTED_PREFIX = "/v1"
+
+#: Never sent upstream: in forward-auth mode every /v1 call carries the caller's own key.
+_NO_SERVER_KEY = "forward-auth-has-no-server-key"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _env_bool(environ: Mapping[str, str], name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value in _TRUE | _FALSE:
+        return value in _TRUE
+    raise ValueError(f"{name} must be true or false (got {value!r})")
+
+
+def _env_number(environ: Mapping[str, str], name: str, kind: type[Any], default: Any) -> Any:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a {kind.__name__} (got {value!r})") from None
+
+
+def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
+    """Options from ``TOGAI_*`` environment variables (for ``uvicorn --factory``).
+
+    ``TOGAI_API_KEY``, ``TOGAI_BASE_URL``, ``TOGAI_SERVER_TOKEN``, ``TOGAI_FORWARD_AUTH``
+    (true/false), ``TOGAI_TIMEOUT`` (seconds), ``TOGAI_MAX_RETRIES``.
+    """
+    env = os.environ if environ is None else environ
+    defaults = ServeOptions()
+    return ServeOptions(
+        api_key=env.get("TOGAI_API_KEY") or None,
+        base_url=env.get("TOGAI_BASE_URL") or None,
+        server_token=env.get("TOGAI_SERVER_TOKEN") or None,
+        forward_auth=_env_bool(env, "TOGAI_FORWARD_AUTH"),
+        timeout=_env_number(env, "TOGAI_TIMEOUT", float, defaults.timeout),
+        max_retries=_env_number(env, "TOGAI_MAX_RETRIES", int, defaults.max_retries),
+    )
+
+
+def _configure_logging_from_env() -> None:
+    """``TOGAI_LOG=info|debug`` prints the access log to stderr (as it does the SDK's log)."""
+    level = os.environ.get("TOGAI_LOG", "").strip().lower()
+    if level not in ("debug", "info") or logger.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
+
+
+def _routing_path(scope: Scope) -> str:
+    """The path Litestar routes on, with '%' and '/' kept percent-encoded inside segments.
+
+    ASGI servers decode ``%2F`` into '/' in ``scope["path"]``, which would split an id such as
+    ``a/b`` into two segments; ``raw_path`` still has it. Handlers decode path parameters once.
+    """
+    raw = scope.get("raw_path")
+    if not raw:
+        return str(scope["path"]).replace("%", "%25")
+    segments = bytes(raw).split(b"?", 1)[0].split(b"/")
+    return "/".join(
+        unquote_to_bytes(s).decode("utf-8", "replace").replace("%", "%25").replace("/", "%2F")
+        for s in segments
+    )
+
+
+class RestApp(Litestar):
+    """Litestar, plus what must happen before routing: auth, encoded ids and the access log.
+
+    ``server_token``: every ``/v1`` request needs ``Authorization: Bearer <server_token>``,
+    checked before routing (so unknown ``/v1`` paths answer 401 too).
+    """
+
+    def __init__(self, *args: Any, server_token: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        routed: Any = super().__call__
+        self._entry: Any = (
+            routed
+            if server_token is None
+            else BearerTokenMiddleware(routed, server_token, (PROTECTED_PREFIX,))
+        )
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        if str(scope["path"]).startswith(PROTECTED_PREFIX + "/"):
+            # A copy: the server's own scope (and its access log) keeps the path as received.
+            scope = {**scope, "path": _routing_path(scope)}
+        await self._logged(scope, receive, send)
+
+    async def _logged(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        status = 0
+        request_id = "-"
+
+        async def capture(message: Message) -> None:
+            nonlocal status, request_id
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"x-request-id":
+                        request_id = value.decode("latin-1")
+            await send(message)
+
+        try:
+            await self._entry(scope, receive, capture)
+        finally:
+            # No query string, no headers: nothing secret can end up in the log.
+            raw = scope.get("raw_path")
+            logger.info(
+                "%s %s %d %.1fms request_id=%s",
+                scope["method"],
+                bytes(raw).split(b"?", 1)[0].decode("latin-1") if raw else scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
+
+
+def _lifespan(owned: bool, options: ServeOptions) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        state: RestState = app.state["togai_rest"]
+        if not owned:
+            yield
+            return
+        client = AsyncTogaiCustomers(
+            api_key=_NO_SERVER_KEY if options.forward_auth else options.api_key,
+            base_url=options.base_url,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+        )
+        state.client = client
+        try:
+            yield
+        finally:
+            state.client = None
+            await client.aclose()
+
+    return lifespan
+
+
+def create_rest_app(
+    options: ServeOptions | None = None, *, client: AsyncTogaiCustomers | None = None
+) -> Litestar:
+    """The REST adapter as an ASGI app (Litestar).
+
+    With ``client``, every call goes through it and the app never closes it. Otherwise the app
+    creates one ``AsyncTogaiCustomers`` from ``options`` (default: :func:`options_from_env`) when
+    it starts and closes it on shutdown. ``options.server_token`` guards every /v1 route with a
+    bearer token; ``options.forward_auth`` uses each caller's bearer token as its Togai API key.
+    Binding checks (:func:`togai_customers_server._security.check_bind`) belong to whoever runs
+    the server.
+    """
+    opts = options_from_env() if options is None else options
+    if opts.forward_auth and opts.server_token:
+        raise ValueError(
+            "forward_auth and server_token cannot be combined on the REST adapter: in "
+            "forward-auth mode the bearer token is the caller's Togai API key."
+        )
+    if (
+        client is None
+        and not opts.forward_auth
+        and not (opts.api_key or os.environ.get("TOGAI_API_KEY"))
+    ):
+        raise ValueError(
+            "No Togai API key: set TOGAI_API_KEY (or options.api_key), or enable forward_auth."
+        )
+    _configure_logging_from_env()
+    state = RestState(forward_auth=opts.forward_auth, client=client)
+    authenticated = bool(opts.server_token or opts.forward_auth)
+    app = RestApp(
+        route_handlers=[*operation_handlers(), *health_handlers()],
+        lifespan=[_lifespan(client is None, opts)],
+        exception_handlers=exception_handlers(URL_NAMES),
+        openapi_config=openapi_config(),
+        # Leave the process's logging alone (Litestar would reconfigure the root logger).
+        logging_config=None,
+        server_token=opts.server_token,
+    )
+    app.state["togai_rest"] = state
+    complete_openapi(app.openapi_schema, authenticated=authenticated)
+    return app

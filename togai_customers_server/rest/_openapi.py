@@ -1,0 +1,248 @@
+"""The OpenAPI 3.1 document: Litestar's generated paths, completed with the models' schemas.
+
+Litestar documents paths, URL parameters, operation ids, summaries and tags from the generated
+handlers. It cannot see the bodies (handlers read raw JSON and answer dicts), so
+:func:`complete_openapi` adds a component schema for every request and response model, produced
+by ``togai_customers._schema.json_schema`` from the same metadata the validation uses, and the
+documented error answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from http import HTTPStatus
+from typing import Any
+
+import attrs
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import (
+    JsonRenderPlugin,
+    RedocRenderPlugin,
+    ScalarRenderPlugin,
+    SwaggerRenderPlugin,
+)
+from litestar.openapi.spec import (
+    Components,
+    Contact,
+    License,
+    OpenAPI,
+    OpenAPIFormat,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    Reference,
+    RequestBody,
+    Schema,
+    SecurityScheme,
+    Tag,
+)
+
+from togai_customers._fields import constraints_of
+from togai_customers._models import CreateCustomerRequest
+from togai_customers._operations import OPERATIONS, QueryParam
+from togai_customers._operations import Operation as Row
+from togai_customers._schema import json_schema
+from togai_customers._version import __version__
+
+from ._errors import ErrorBody
+from ._routes import path_parameters, tag_of
+
+__all__ = ["SECURITY_SCHEME", "complete_openapi", "openapi_config", "spec_schema"]
+
+SECURITY_SCHEME = "bearer"
+_JSON = "application/json"
+
+_TAG_TEXT = {
+    "customers": "Customers of your Togai account.",
+    "contacts": "Contact people of a customer.",
+    "health": "Liveness and readiness probes (no authentication).",
+}
+
+
+def _tags() -> list[Tag]:
+    names = [*dict.fromkeys(tag_of(op) for op in OPERATIONS), "health"]
+    return [Tag(name=name, description=_TAG_TEXT.get(name)) for name in names]
+
+
+def openapi_config() -> OpenAPIConfig:
+    """Served at /schema (Swagger UI), /schema/redoc, /schema/scalar and /schema/openapi.json."""
+    return OpenAPIConfig(
+        title="Togai Customers REST API",
+        version=__version__,
+        description=(
+            "REST adapter for the Togai Customers API: one resource per upstream operation, "
+            "under /v1. Bodies and answers are the upstream camelCase JSON."
+        ),
+        tags=_tags(),
+        contact=Contact(name="togai-customers developers"),
+        license=License(name="MIT", identifier="MIT"),
+        path="/schema",
+        render_plugins=[
+            SwaggerRenderPlugin(path=["/swagger"]),
+            RedocRenderPlugin(),
+            ScalarRenderPlugin(),
+            JsonRenderPlugin(),
+        ],
+    )
+
+
+# JSON Schema keyword -> field name of Litestar's Schema dataclass (e.g. maxLength -> max_length).
+_SCHEMA_FIELDS = {
+    str(f.metadata.get("alias") or f.name): f.name for f in dataclasses.fields(Schema)
+}
+_NESTED_ONE = {"items", "additionalProperties", "not"}
+_NESTED_LIST = {"allOf", "anyOf", "oneOf"}
+
+
+def spec_schema(data: dict[str, Any]) -> Schema | Reference:
+    """Litestar's spec object for a JSON Schema dict (the subset ``json_schema`` produces)."""
+    if "$ref" in data:
+        return Reference(ref=data["$ref"])
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        name = _SCHEMA_FIELDS[key]
+        if key == "type":
+            value = OpenAPIType(value)
+        elif key == "format":
+            value = OpenAPIFormat(value)
+        elif key == "properties":
+            value = {k: spec_schema(v) for k, v in value.items()}
+        elif key in _NESTED_ONE and isinstance(value, dict):
+            value = spec_schema(value)
+        elif key in _NESTED_LIST:
+            value = [spec_schema(v) for v in value]
+        kwargs[name] = value
+    return Schema(**kwargs)
+
+
+def _ref(cls: type[Any]) -> Reference:
+    return Reference(ref=f"#/components/schemas/{cls.__name__}")
+
+
+def _json(cls: type[Any]) -> dict[str, OpenAPIMediaType]:
+    return {_JSON: OpenAPIMediaType(schema=_ref(cls))}
+
+
+_HEADERS = {
+    "X-Request-Id": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING),
+        description="The upstream request id, when the Togai API sent one.",
+    ),
+    "Retry-After": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING),
+        description="Seconds (or an HTTP date) to wait before retrying, as the Togai API said.",
+    ),
+}
+
+
+def _headers(*names: str) -> dict[str, OpenAPIHeader | Reference]:
+    return {name: Reference(ref=f"#/components/headers/{name}") for name in names}
+
+
+def _error_statuses(op: Row, authenticated: bool) -> dict[int, str]:
+    """Which error answers an operation can give, and why."""
+    out = {400: "Invalid input: bad JSON, unknown or missing fields, values out of limits."}
+    if authenticated:
+        out[401] = "Missing or wrong bearer token."
+    out[403] = "The Togai API refused this key."
+    if op.path_params:
+        out[404] = "No customer with this id."
+    if op.method == "POST":
+        out[409] = "Conflicts with an existing resource (e.g. a customer with this id)."
+    if op.request_type is not None:
+        out[422] = "The Togai API could not process the request."
+    out[429] = "Rate limited by the Togai API; see Retry-After."
+    out[502] = "The Togai API failed (5xx), answered nonsense, or could not be reached."
+    out[504] = "The Togai API did not answer in time."
+    return out
+
+
+def _responses(op: Row, authenticated: bool) -> dict[str, OpenAPIResponse]:
+    responses = {
+        str(op.success_status): OpenAPIResponse(
+            description=HTTPStatus(op.success_status).phrase,
+            headers=_headers("X-Request-Id"),
+            content=_json(op.response_type),
+        )
+    }
+    for status, why in _error_statuses(op, authenticated).items():
+        names = ("X-Request-Id", "Retry-After") if status == 429 else ("X-Request-Id",)
+        responses[str(status)] = OpenAPIResponse(
+            description=why, headers=_headers(*names), content=_json(ErrorBody)
+        )
+    return responses
+
+
+def _path_limits() -> dict[str, Any]:
+    """Limits of a customer id in the URL: those of the id chosen at creation."""
+    c = constraints_of(attrs.fields(CreateCustomerRequest).id)
+    return {"min_length": c.min_length, "max_length": c.max_length, "description": c.description}
+
+
+def _query_schema(q: QueryParam) -> Schema:
+    """A query parameter's schema from its row (Litestar adds a ``null`` branch for optionals)."""
+    if q.type is str:
+        return Schema(type=OpenAPIType.STRING, min_length=1, description=q.description)
+    return Schema(
+        type=OpenAPIType.INTEGER, minimum=q.minimum, maximum=q.maximum, description=q.description
+    )
+
+
+def _complete_operation(operation: Operation, op: Row, authenticated: bool) -> None:
+    operation.responses = _responses(op, authenticated)  # type: ignore[assignment]
+    if op.request_type is not None:
+        operation.request_body = RequestBody(
+            content=_json(op.request_type),
+            description=f"{op.request_type.__name__} as camelCase JSON.",
+            required=True,
+        )
+    url_names = {url for url, _ in path_parameters(op)}
+    queries = {q.wire_name: q for q in op.query_params}
+    for parameter in operation.parameters or []:
+        if not isinstance(parameter, Parameter):
+            continue
+        if parameter.name in url_names:
+            # Litestar sees the still-encoded segment, so the limits are checked (and
+            # documented) here, on the decoded id.
+            parameter.schema = Schema(type=OpenAPIType.STRING, **_path_limits())
+        elif parameter.name in queries:
+            parameter.schema = _query_schema(queries[parameter.name])
+    if authenticated:
+        operation.security = [{SECURITY_SCHEME: []}]
+
+
+def complete_openapi(openapi: OpenAPI, *, authenticated: bool) -> None:
+    """Add body/response schemas, error answers and (if any) the bearer scheme, in place."""
+    refs: dict[str, Any] = {}
+    for op in OPERATIONS:
+        for cls in (op.request_type, op.response_type):
+            if cls is not None:
+                refs[cls.__name__] = json_schema(cls, strict=True, refs=refs)
+    refs[ErrorBody.__name__] = json_schema(ErrorBody, strict=True, refs=refs)
+
+    components = openapi.components
+    assert isinstance(components, Components)
+    components.schemas.update({name: _as_schema(data) for name, data in sorted(refs.items())})
+    components.headers = dict(_HEADERS)
+    if authenticated:
+        components.security_schemes = {
+            SECURITY_SCHEME: SecurityScheme(
+                type="http",
+                scheme="bearer",
+                description="The server token, or your Togai API key in forward-auth mode.",
+            )
+        }
+    for op in OPERATIONS:
+        path_item = (openapi.paths or {})[op.rest_path]
+        operation = getattr(path_item, op.method.lower())
+        assert isinstance(operation, Operation)
+        _complete_operation(operation, op, authenticated)
+
+
+def _as_schema(data: dict[str, Any]) -> Schema:
+    schema = spec_schema(data)
+    assert isinstance(schema, Schema)
+    return schema
