@@ -1,10 +1,14 @@
-"""Developer tasks. `python -m nox` runs the default sessions: tests, lint, typecheck, docs."""
+"""Developer tasks.
+
+`python -m nox` (the README's test command, run by CI) runs the default sessions: tests, lint,
+typecheck, docs and reliability. `nox -s bench` runs the benchmarks (never part of the tests).
+"""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs", "reliability"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
@@ -28,6 +32,16 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks (never in the test suite): benchmarks/RESULTS.md + docs/img/benchmarks.png.
+
+    `nox -s bench -- --quick` for a smaller smoke run.
+    """
+    session.install("-e", ".[dev]", "matplotlib", "pyinstrument")
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on both packages."""
@@ -41,4 +55,13 @@ def docs(session: nox.Session) -> None:
     session.install("-e", ".[server]", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
     session.run(
         "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
+    )
+
+
+@nox.session(python=PYTHON)
+def reliability(session: nox.Session) -> None:
+    """The slow suites: fault injection, crash recovery, load, stateful fuzzing (about 4 min)."""
+    session.install("-e", ".[dev]")
+    session.run(
+        "pytest", "-q", "-m", "slow", "tests/reliability", "tests/security", *session.posargs
     )

@@ -25,7 +25,7 @@ from .. import _calls
 from .._exceptions import ConflictError, RequestValidationError, TogaiError
 from .._fields import to_camel
 from .._models import CreateCustomerRequest, Customer, Model
-from .._operations import LIST_CUSTOMERS
+from .._operations import CREATE_CUSTOMER, LIST_CUSTOMERS
 from .._serde import parse_request
 from .._validation import check
 from ._columns import columns, nested_values, parse_cell
@@ -202,18 +202,24 @@ class _FailedRows:
 
 
 async def _create(client: Any, kwargs: dict[str, Any]) -> tuple[str, str | None]:
-    """``("created"|"present"|"failed", error)`` for one row."""
+    """``("created"|"present"|"failed", error)`` for one row.
+
+    "created" means this run saw the 201. A row the API already held, including one stored by an
+    attempt whose answer was lost (the SDK then returns the stored customer), is "present" when
+    its data matches the row.
+    """
     try:
-        await client.create_customer(**kwargs)
-        return "created", None
-    except ConflictError as exc:
-        conflict = exc
+        raw = await client.with_raw_response.create_customer(**kwargs)
+        existing = raw.parse()
+        if raw.status_code == CREATE_CUSTOMER.success_status:
+            return "created", None
+    except ConflictError as conflict:
+        try:
+            existing = await client.get_customer(kwargs["id"])
+        except TogaiError as exc:
+            return "failed", f"{conflict}; then fetching it failed: {exc}"
     except TogaiError as exc:
         return "failed", str(exc)
-    try:
-        existing = await client.get_customer(kwargs["id"])
-    except TogaiError as exc:
-        return "failed", f"{conflict}; then fetching it failed: {exc}"
     differing = [
         to_camel(name)
         for name in _COMPARED
@@ -247,8 +253,13 @@ def run_import(state: CliState, path: Path, concurrency: int) -> int:
             speed = task.finished_speed or task.speed
             return Text("-- rows/s" if speed is None else f"{speed:.1f} rows/s", no_wrap=True)
 
-    rows = _reader(path)
-    total = _count(path)
+    try:
+        rows = _reader(path)
+        total = _count(path)  # reads the whole file: a bad byte is found before anything is sent
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{path}: not UTF-8 text (undecodable byte at offset {exc.start}); save it as UTF-8"
+        ) from None
     client = state.async_client()
     counts = {"created": 0, "present": 0, "failed": 0, "malformed": 0}
     failed = _FailedRows(path)
