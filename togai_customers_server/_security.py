@@ -85,20 +85,20 @@ class BearerTokenMiddleware:
         self._prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self._prefixes):
-            if not token_matches(bearer_token(scope.get("headers", [])), self._token):
-                body = json.dumps({"message": "Missing or invalid bearer token."}).encode()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 401,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"www-authenticate", b'Bearer realm="togai-customers"'),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
+        guarded = scope["type"] == "http" and scope["path"].startswith(self._prefixes)
+        if guarded and not token_matches(bearer_token(scope.get("headers", [])), self._token):
+            body = json.dumps({"message": "Missing or invalid bearer token."}).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"www-authenticate", b'Bearer realm="togai-customers"'),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
         await self.app(scope, receive, send)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from ._state import CliState
+
+if TYPE_CHECKING:
+    from togai_customers_server._settings import ServeOptions
+
 __all__ = ["register"]
 
-_INSTALL_HINT = (
-    "The servers need the 'server' extra: pip install 'togai-customers[server]'"
-)
+_INSTALL_HINT = "The servers need the 'server' extra: pip install 'togai-customers[server]'"
 
 
 def _missing_extra(exc: ImportError) -> NoReturn:
@@ -28,20 +31,202 @@ def register(app: typer.Typer) -> None:
         db: Annotated[str | None, typer.Option(help="SQLite file to persist to.")] = None,
         api_key: Annotated[
             str | None,
-            typer.Option("--api-key", envvar="TOGAI_SANDBOX_API_KEY",
-                         help="Accept only this bearer token (default: any non-empty token)."),
+            typer.Option(
+                "--api-key",
+                envvar="TOGAI_SANDBOX_API_KEY",
+                help="Accept only this bearer token (default: any non-empty token).",
+            ),
         ] = None,
-        fail_rate: Annotated[float, typer.Option(min=0.0, max=1.0,
-                             help="Fraction of requests failing (500/503/dropped).")] = 0.0,
-        latency_ms: Annotated[float, typer.Option(min=0.0, help="Added latency per request.")] = 0.0,
-        rate_limit: Annotated[float | None, typer.Option(min=0.0,
-                              help="Requests per second before 429.")] = None,
+        fail_rate: Annotated[
+            float,
+            typer.Option(min=0.0, max=1.0, help="Fraction of requests failing (500/503/dropped)."),
+        ] = 0.0,
+        latency_ms: Annotated[
+            float, typer.Option(min=0.0, help="Added latency per request.")
+        ] = 0.0,
+        rate_limit: Annotated[
+            float | None, typer.Option(min=0.0, help="Requests per second before 429.")
+        ] = None,
         seed: Annotated[int | None, typer.Option(help="Seed for the fault injection.")] = None,
     ) -> None:
         """Run the sandbox: a local, stateful emulator of the Togai Customers API."""
         try:
-            from togai_customers_server.sandbox import run_sandbox  # type: ignore[attr-defined]
+            import sqlite3
+
+            import uvicorn  # noqa: F401  # the 'server' extra; checked here for a clear message
+
+            from togai_customers_server.sandbox import run_sandbox
         except ImportError as exc:
             _missing_extra(exc)
-        run_sandbox(host=host, port=port, db=db, api_key=api_key, fail_rate=fail_rate,
-                    latency_ms=latency_ms, rate_limit=rate_limit, seed=seed)
+        try:
+            run_sandbox(
+                host=host,
+                port=port,
+                db=db,
+                api_key=api_key,
+                fail_rate=fail_rate,
+                latency_ms=latency_ms,
+                rate_limit=rate_limit,
+                seed=seed,
+            )
+        except (ValueError, OSError, sqlite3.Error) as exc:  # a bad knob, --db file or port
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+
+    _register_serve(app)
+    _register_mcp(app)
+
+
+# Options shared by ``serve`` and ``mcp`` (Typer reads them from each command's signature).
+_Host = Annotated[
+    str, typer.Option(help="Address to bind (loopback by default; others need a server token).")
+]
+_SandboxPort = Annotated[int, typer.Option(help="Port of the sandbox, with --sandbox.")]
+_ServerToken = Annotated[
+    str | None,
+    typer.Option(
+        envvar="TOGAI_SERVER_TOKEN",
+        show_default=False,
+        help="Require 'Authorization: Bearer <token>' from callers.",
+    ),
+]
+_Insecure = Annotated[
+    bool, typer.Option("--insecure", help="Allow a non-loopback --host without a server token.")
+]
+_ForwardAuth = Annotated[
+    bool,
+    typer.Option(
+        "--forward-auth",
+        help="Use each caller's bearer token as its Togai API key (no server key).",
+    ),
+]
+_UseSandbox = Annotated[
+    bool,
+    typer.Option(
+        "--sandbox",
+        help="Also run the sandbox (local emulator) and point the servers at it: no account "
+        "or network needed.",
+    ),
+]
+_SandboxDb = Annotated[
+    str | None,
+    typer.Option(show_default=False, help="SQLite file the sandbox persists to (default: memory)."),
+]
+
+
+def _options(ctx: typer.Context, **values: Any) -> ServeOptions:
+    """``ServeOptions`` from the command's options plus the global ones (key, URL, retries)."""
+    from togai_customers_server._settings import ServeOptions
+
+    state = CliState.of(ctx)
+    return ServeOptions(
+        api_key=state.api_key,
+        base_url=state.base_url,
+        timeout=state.timeout,
+        max_retries=state.max_retries,
+        **values,
+    )
+
+
+def _run_serve(options: ServeOptions) -> NoReturn:
+    from togai_customers_server.serve import ServeError, serve
+
+    try:
+        code = serve(options)
+    except ServeError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    raise typer.Exit(code=code)
+
+
+def _register_serve(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve_command(
+        ctx: typer.Context,
+        host: _Host = "127.0.0.1",
+        rest_port: Annotated[int, typer.Option(help="Port of the REST adapter.")] = 8080,
+        mcp_port: Annotated[int, typer.Option(help="Port of the MCP server (/mcp).")] = 9090,
+        sandbox_port: _SandboxPort = 4010,
+        rest: Annotated[
+            bool, typer.Option("--rest/--no-rest", help="Run the REST adapter.")
+        ] = True,
+        mcp: Annotated[bool, typer.Option("--mcp/--no-mcp", help="Run the MCP server.")] = True,
+        server_token: _ServerToken = None,
+        insecure: _Insecure = False,
+        forward_auth: _ForwardAuth = False,
+        sandbox: _UseSandbox = False,
+        sandbox_db: _SandboxDb = None,
+    ) -> None:
+        """Run the REST adapter (8080) and the MCP server (9090) in one process; Ctrl-C stops.
+
+        Needs TOGAI_API_KEY (or --api-key), unless --sandbox runs everything locally.
+        """
+        try:
+            import uvicorn  # noqa: F401  # the 'server' extra; checked here for a clear message
+        except ImportError as exc:
+            _missing_extra(exc)
+        _run_serve(
+            _options(
+                ctx,
+                host=host,
+                rest_port=rest_port,
+                mcp_port=mcp_port,
+                sandbox_port=sandbox_port,
+                rest=rest,
+                mcp=mcp,
+                server_token=server_token,
+                insecure=insecure,
+                forward_auth=forward_auth,
+                sandbox=sandbox,
+                sandbox_db=sandbox_db,
+            )
+        )
+
+
+def _register_mcp(app: typer.Typer) -> None:
+    @app.command("mcp")
+    def mcp_command(
+        ctx: typer.Context,
+        stdio: Annotated[
+            bool,
+            typer.Option("--stdio", help="Talk MCP over stdin/stdout (desktop clients)."),
+        ] = False,
+        host: _Host = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port of the MCP server (HTTP mode).")] = 9090,
+        sandbox_port: _SandboxPort = 4010,
+        server_token: _ServerToken = None,
+        insecure: _Insecure = False,
+        forward_auth: _ForwardAuth = False,
+        sandbox: _UseSandbox = False,
+        sandbox_db: _SandboxDb = None,
+    ) -> None:
+        """Run only the MCP server: streamable HTTP at http://HOST:PORT/mcp, or --stdio.
+
+        With --stdio and --sandbox the sandbox runs in-process (no port is opened).
+        """
+        try:
+            from togai_customers_server.mcp import run_stdio
+        except ImportError as exc:
+            _missing_extra(exc)
+        options = _options(
+            ctx,
+            host=host,
+            mcp_port=port,
+            sandbox_port=sandbox_port,
+            rest=False,
+            server_token=server_token,
+            insecure=insecure,
+            forward_auth=forward_auth,
+            sandbox=sandbox,
+            sandbox_db=sandbox_db,
+        )
+        if not stdio:
+            _run_serve(options)
+        if not (sandbox or options.api_key):
+            typer.echo(
+                "Error: No Togai API key: set TOGAI_API_KEY (or pass --api-key), or use the "
+                "local emulator with --sandbox.",
+                err=True,
+            )
+            raise typer.Exit(code=1)
+        run_stdio(options)

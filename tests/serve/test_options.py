@@ -1,0 +1,90 @@
+"""``togai-customers serve`` refuses options that cannot work, with a message saying what to do."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from typer.testing import CliRunner
+
+from togai_customers._cli import app
+
+from ._serve_support import free_ports
+
+
+def _serve(*args: str, env: dict[str, str | None] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["serve", *args], env={"TOGAI_API_KEY": None, **(env or {})})
+    return result.exit_code, result.stderr
+
+
+def test_without_a_key_or_sandbox_names_both_options() -> None:
+    """No TOGAI_API_KEY, no --api-key, no --sandbox: exit 1 naming the ways out."""
+    code, err = _serve()
+    assert code == 1
+    assert "TOGAI_API_KEY" in err
+    assert "--api-key" in err
+    assert "--sandbox" in err
+
+
+def test_mcp_over_http_without_a_key_names_both_options() -> None:
+    """``togai-customers mcp`` (HTTP mode) checks like serve: no key and no --sandbox is exit 1."""
+    result = CliRunner().invoke(app, ["mcp"], env={"TOGAI_API_KEY": None})
+    assert result.exit_code == 1
+    assert "TOGAI_API_KEY" in result.stderr
+    assert "--sandbox" in result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10"])
+def test_non_loopback_without_a_token_is_refused(host: str) -> None:
+    """A non-loopback --host needs a server token (or --insecure); nothing is started."""
+    code, err = _serve("--sandbox", "--host", host)
+    assert code == 1
+    assert host in err
+    assert "TOGAI_SERVER_TOKEN" in err
+    assert "--insecure" in err
+
+
+def test_a_busy_port_names_the_port_and_the_option() -> None:
+    """The REST port taken by another program: exit 1 naming the port and --rest-port."""
+    (rest, mcp_port, sandbox) = free_ports(3)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", rest))
+        taken.listen()
+        code, err = _serve(
+            "--sandbox", "--rest-port", str(rest), "--mcp-port", str(mcp_port),
+            "--sandbox-port", str(sandbox),
+        )  # fmt: skip
+    assert code == 1
+    assert f"Port {rest}" in err
+    assert "already in use" in err
+    assert "--rest-port" in err
+    # Nothing was left listening on the other ports.
+    for port in (mcp_port, sandbox):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))
+
+
+def test_server_token_and_forward_auth_together_are_refused() -> None:
+    """Both use the Authorization header: the combination is rejected."""
+    code, err = _serve("--sandbox", "--forward-auth", env={"TOGAI_SERVER_TOKEN": "t"})
+    assert code == 1
+    assert "--server-token" in err
+    assert "--forward-auth" in err
+
+
+def test_nothing_to_serve_is_refused() -> None:
+    """--no-rest --no-mcp without --sandbox leaves no server."""
+    code, err = _serve("--no-rest", "--no-mcp", env={"TOGAI_API_KEY": "k"})
+    assert code == 1
+    assert "Nothing to serve" in err
+
+
+def test_serve_is_listed_with_its_options() -> None:
+    """``serve --help`` documents every option of the issue."""
+    result = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for option in (
+        "--host", "--rest-port", "--mcp-port", "--sandbox-port", "--no-rest", "--no-mcp",
+        "--server-token", "--insecure", "--forward-auth", "--sandbox", "--sandbox-db",
+    ):  # fmt: skip
+        assert option in result.stdout, option

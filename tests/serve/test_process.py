@@ -1,0 +1,99 @@
+"""``togai-customers serve --sandbox`` as a real process: REST + MCP + sandbox, one shared state."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from ._serve_support import free_ports, rest_client, serve_process, wait_until_listening
+
+CUSTOMER = {
+    "id": "acme-corp",
+    "name": "Acme Corp",
+    "primaryEmail": "billing@acme.com",
+    "address": {"city": "Austin", "country": "US"},
+}
+
+
+def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, str, float]:
+    started = time.monotonic()
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=15)
+    return proc.returncode, out, time.monotonic() - started
+
+
+async def test_serve_sandbox_shares_state_between_rest_and_mcp() -> None:
+    """A customer created over REST is visible over MCP; SIGINT exits 0 within seconds."""
+    rest, mcp_port, sandbox = free_ports(3)
+    with serve_process(
+        "--sandbox", "--rest-port", str(rest), "--mcp-port", str(mcp_port),
+        "--sandbox-port", str(sandbox),
+    ) as proc:  # fmt: skip
+        for port in (rest, mcp_port, sandbox):
+            wait_until_listening(port, proc)
+        with rest_client(rest) as http:
+            created = http.post("/v1/customers", json=CUSTOMER)
+            assert created.status_code == 201, created.text
+            assert http.get("/schema").status_code == 200
+        async with (
+            httpx2.AsyncClient(timeout=10.0) as http2,
+            Client(
+                streamable_http_client(f"http://127.0.0.1:{mcp_port}/mcp", http_client=http2)
+            ) as agent,
+        ):
+            result = await agent.call_tool("get-customer", {"customer_id": "acme-corp"})
+            assert not result.is_error
+            assert result.structured_content is not None
+            assert result.structured_content["primaryEmail"] == "billing@acme.com"
+            made = await agent.call_tool(
+                "create-customer",
+                {"id": "via-mcp", "name": "Via MCP", "primary_email": "m@x.io", "address": {}},
+            )
+            assert not made.is_error
+        with rest_client(rest) as http:
+            ids = [c["id"] for c in http.get("/v1/customers").json()["data"]]
+        assert ids == ["acme-corp", "via-mcp"]
+        code, out, seconds = _stop(proc, signal.SIGINT)
+    assert code == 0
+    assert seconds < 5
+    assert f"http://127.0.0.1:{rest}/schema" in out
+    assert f"http://127.0.0.1:{mcp_port}/mcp" in out
+
+
+async def test_serve_with_a_server_token_guards_both_surfaces() -> None:
+    """--server-token: REST and MCP answer 401 without it and work with it; SIGTERM exits 0."""
+    rest, mcp_port, sandbox = free_ports(3)
+    token = "tok-" + "x" * 20
+    with serve_process(
+        "--sandbox", "--rest-port", str(rest), "--mcp-port", str(mcp_port),
+        "--sandbox-port", str(sandbox), "--server-token", token,
+    ) as proc:  # fmt: skip
+        wait_until_listening(mcp_port, proc)
+        wait_until_listening(rest, proc)
+        with rest_client(rest) as http:
+            assert http.get("/v1/customers").status_code == 401
+        with rest_client(rest, token) as http:
+            assert http.get("/v1/customers").status_code == 200
+        async with httpx2.AsyncClient(timeout=10.0) as http2:
+            refused = await http2.post(
+                f"http://127.0.0.1:{mcp_port}/mcp",
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                headers={"Accept": "application/json, text/event-stream"},
+            )
+        assert refused.status_code == 401
+        headers = {"Authorization": f"Bearer {token}"}
+        async with (
+            httpx2.AsyncClient(timeout=10.0, headers=headers) as http2,
+            Client(
+                streamable_http_client(f"http://127.0.0.1:{mcp_port}/mcp", http_client=http2)
+            ) as agent,
+        ):
+            assert len((await agent.list_tools()).tools) == 6
+        code, out, _ = _stop(proc, signal.SIGTERM)
+    assert code == 0
+    assert token not in out

@@ -1,0 +1,288 @@
+"""``togai-customers serve``: the REST adapter, the MCP server and (optionally) the sandbox in one
+process and one event loop, sharing one SDK client.
+
+Each server is a ``uvicorn.Server`` on a socket bound up front (so a busy port is reported before
+anything starts). Signal handling is ours, not uvicorn's: uvicorn installs its handlers per server
+and only the last one would hear Ctrl-C, so SIGINT/SIGTERM here ask every server to stop (a
+second SIGINT forces it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import secrets
+import signal
+import socket
+import sys
+from collections.abc import Generator, Iterator
+from typing import Any, Literal, TextIO
+
+import attrs
+import uvicorn
+
+from togai_customers import AsyncTogaiCustomers
+
+from ._security import InsecureBindError, check_bind
+from ._settings import ServeOptions
+
+__all__ = ["ServeError", "client_from_options", "serve"]
+
+#: Seconds open connections get to finish when shutting down.
+GRACEFUL_SHUTDOWN_SECONDS = 3
+
+
+class ServeError(Exception):
+    """The servers cannot start (bad options, busy port); the message says what to change."""
+
+
+@attrs.frozen
+class _Surface:
+    """One server to run: what it is, where, and its ASGI app."""
+
+    label: str
+    app: Any
+    lifespan: Literal["on", "off"] = "on"
+
+
+# Never sent: with --forward-auth every call carries the caller's own key instead.
+_FORWARDED_KEY = "forwarded-per-request"
+
+
+def client_from_options(options: ServeOptions) -> AsyncTogaiCustomers:
+    """The SDK client the servers share, configured from ``options`` (and TOGAI_* variables)."""
+    api_key = options.api_key
+    if not api_key and options.forward_auth:
+        api_key = _FORWARDED_KEY
+    return AsyncTogaiCustomers(
+        api_key,
+        base_url=options.base_url,
+        timeout=options.timeout,
+        max_retries=options.max_retries,
+    )
+
+
+def _check(options: ServeOptions) -> None:
+    if not (options.rest or options.mcp or options.sandbox):
+        raise ServeError(
+            "Nothing to serve: --no-rest and --no-mcp leave no server (add --sandbox)."
+        )
+    has_key = bool(options.api_key or os.environ.get("TOGAI_API_KEY"))
+    if not (options.sandbox or options.forward_auth or has_key):
+        raise ServeError(
+            "No Togai API key: set TOGAI_API_KEY (or pass --api-key), or run against the local "
+            "emulator with --sandbox."
+        )
+    if options.server_token and options.forward_auth:
+        raise ServeError(
+            "--server-token and --forward-auth both use the Authorization header: pick one."
+        )
+    try:
+        check_bind(
+            options.host,
+            server_token=options.server_token,
+            insecure=options.insecure,
+            forward_auth=options.forward_auth,
+        )
+    except InsecureBindError as exc:
+        raise ServeError(str(exc)) from None
+
+
+def _bind(host: str, port: int, label: str, option: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
+    # listening socket's proto says TCP (proto 0 costs ~40 ms per request on a kept-alive link).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(
+                f"Port {port} on {host} is already in use ({label}); stop the other program or "
+                f"choose another port with {option}."
+            ) from None
+        raise ServeError(f"Cannot listen on {host}:{port} ({label}): {exc.strerror}.") from None
+    return sock
+
+
+def _connect_host(host: str) -> str:
+    """Where to reach a server bound to ``host`` from this machine."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - a comparison, not a bind
+        return "127.0.0.1"
+    return "::1" if host == "::" else host
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to :func:`serve` (one handler for all)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+@contextlib.contextmanager
+def _sandbox(options: ServeOptions, key: str | None) -> Iterator[Any]:
+    from .sandbox import Sandbox
+
+    with Sandbox(db=options.sandbox_db, api_key=key) as sandbox:
+        yield sandbox
+
+
+async def _run(surfaces: list[_Surface], sockets: list[socket.socket], out: TextIO) -> int:
+    servers = [
+        _Server(
+            uvicorn.Config(
+                s.app,
+                log_level="warning",
+                access_log=False,
+                lifespan=s.lifespan,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            )
+        )
+        for s in surfaces
+    ]
+
+    def stop(force: bool = False) -> None:
+        for server in servers:
+            if server.should_exit and force:
+                server.force_exit = True
+            server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):  # no add_signal_handler on Windows
+        loop.add_signal_handler(signal.SIGINT, stop, True)
+        loop.add_signal_handler(signal.SIGTERM, stop)
+
+    async def run_one(server: _Server, sock: socket.socket) -> bool:
+        try:
+            await server.serve(sockets=[sock])
+        except SystemExit:  # uvicorn exits when an app's startup (lifespan) fails
+            stop()
+            return False
+        if not server.should_exit:
+            stop()
+            return False
+        return True
+
+    tasks = [
+        asyncio.create_task(run_one(srv, sock)) for srv, sock in zip(servers, sockets, strict=True)
+    ]
+    try:
+        while not all(srv.started for srv in servers):
+            if any(t.done() for t in tasks):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            print("Ready. Press Ctrl-C to stop.", file=out, flush=True)
+        results = await asyncio.gather(*tasks)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    if not all(results):
+        print("Error: a server failed to start or stopped; see above.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _describe(options: ServeOptions, out: TextIO) -> None:
+    upstream = (
+        "the sandbox (local emulator)"
+        if options.sandbox
+        else (options.base_url or os.environ.get("TOGAI_BASE_URL") or "https://api.togai.com")
+    )
+    lines = ["Togai Customers servers:"]
+    if options.rest:
+        base = _url(options.host, options.rest_port)
+        lines += [f"  REST API     {base}/v1/customers", f"  OpenAPI UI   {base}/schema"]
+    if options.mcp:
+        lines.append(f"  MCP          {_url(options.host, options.mcp_port)}/mcp")
+    if options.sandbox:
+        storage = options.sandbox_db or "in memory"
+        lines.append(f"  Sandbox      {_url(options.host, options.sandbox_port)} ({storage})")
+    lines.append(f"  Upstream     {upstream}")
+    if options.server_token:
+        lines.append("  Auth         bearer token required (TOGAI_SERVER_TOKEN)")
+    elif options.forward_auth:
+        lines.append("  Auth         each caller's bearer token is used as its Togai API key")
+    print("\n".join(lines), file=out, flush=True)
+
+
+async def _serve(options: ServeOptions, out: TextIO) -> int:
+    # The SDK logs every request itself; httpx's own line per request would double it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Bind everything first: a busy port fails before anything has started.
+    plan = [
+        ("sandbox", "--sandbox-port", options.sandbox_port, options.sandbox),
+        ("REST adapter", "--rest-port", options.rest_port, options.rest),
+        ("MCP server", "--mcp-port", options.mcp_port, options.mcp),
+    ]
+    sockets: dict[str, socket.socket] = {}
+    try:
+        for label, option, port, enabled in plan:
+            if enabled:
+                sockets[label] = _bind(options.host, port, label, option)
+    except ServeError:
+        for sock in sockets.values():
+            sock.close()
+        raise
+    # Report the ports actually bound (port 0 picks a free one).
+    ports = {label: sock.getsockname()[1] for label, sock in sockets.items()}
+    options = attrs.evolve(
+        options,
+        sandbox_port=ports.get("sandbox", options.sandbox_port),
+        rest_port=ports.get("REST adapter", options.rest_port),
+        mcp_port=ports.get("MCP server", options.mcp_port),
+    )
+
+    with contextlib.ExitStack() as stack:
+        surfaces: list[_Surface] = []
+        if options.sandbox:
+            from .sandbox import create_app
+
+            # With --forward-auth the callers' own tokens reach the sandbox: accept any.
+            key = None if options.forward_auth else secrets.token_urlsafe(24)
+            sandbox = stack.enter_context(_sandbox(options, key))
+            surfaces.append(_Surface("sandbox", create_app(sandbox), lifespan="off"))
+            options = attrs.evolve(
+                options,
+                api_key=key or "sandbox",
+                base_url=_url(_connect_host(options.host), options.sandbox_port),
+            )
+        client: AsyncTogaiCustomers = client_from_options(options)
+        try:
+            if options.rest:
+                from .rest import create_rest_app
+
+                surfaces.append(_Surface("REST adapter", create_rest_app(options, client=client)))
+            if options.mcp:
+                from .mcp import create_mcp_app
+
+                surfaces.append(_Surface("MCP server", create_mcp_app(options, client=client)))
+            _describe(options, out)
+            return await _run(surfaces, [sockets[s.label] for s in surfaces], out)
+        finally:
+            await client.aclose()
+            for sock in sockets.values():
+                sock.close()
+
+
+def serve(options: ServeOptions, *, out: TextIO | None = None) -> int:
+    """Run the enabled servers until SIGINT/SIGTERM; return the exit code (0 on a clean stop).
+
+    Raises :class:`ServeError` for options that cannot work (no API key, unsafe bind, busy port).
+    """
+    _check(options)
+    try:
+        return asyncio.run(_serve(options, out or sys.stdout))
+    except KeyboardInterrupt:  # a Ctrl-C before the handlers were installed
+        return 0
