@@ -39,6 +39,7 @@ __all__ = [
     "BaseClient",
     "Call",
     "RawResponse",
+    "configure_logging_from_env",
 ]
 
 R = TypeVar("R")
@@ -158,7 +159,8 @@ def get_call(customer_id: str) -> Call[Customer]:
     return Call(GET_CUSTOMER, Customer, path_params={"customer_id": customer_id})
 
 
-def _configure_logging_from_env() -> None:
+def configure_logging_from_env(logger: logging.Logger = logger) -> None:
+    """``TOGAI_LOG=info|debug`` attaches a stderr handler to ``logger`` at that level (once)."""
     level = os.environ.get("TOGAI_LOG", "").strip().lower()
     if level not in ("debug", "info") or logger.handlers:
         return
@@ -202,7 +204,7 @@ class BaseClient(Generic[HttpT]):
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
-        _configure_logging_from_env()
+        configure_logging_from_env()
 
     def __repr__(self) -> str:
         return (

@@ -13,6 +13,7 @@ from urllib.parse import unquote_to_bytes
 from litestar import Litestar
 from litestar.types import HTTPScope, Message, Receive, Scope, Send
 
+from togai_customers._base import configure_logging_from_env
 from togai_customers._client import AsyncTogaiCustomers
 
 from .._security import BearerTokenMiddleware
@@ -68,17 +69,6 @@ def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
         timeout=_env_number(env, "TOGAI_TIMEOUT", float, defaults.timeout),
         max_retries=_env_number(env, "TOGAI_MAX_RETRIES", int, defaults.max_retries),
     )
-
-
-def _configure_logging_from_env() -> None:
-    """``TOGAI_LOG=info|debug`` prints the access log to stderr (as it does the SDK's log)."""
-    level = os.environ.get("TOGAI_LOG", "").strip().lower()
-    if level not in ("debug", "info") or logger.handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
 
 
 def _routing_path(scope: Scope) -> str:
@@ -200,7 +190,7 @@ def create_rest_app(
         raise ValueError(
             "No Togai API key: set TOGAI_API_KEY (or options.api_key), or enable forward_auth."
         )
-    _configure_logging_from_env()
+    configure_logging_from_env(logger)  # the access log, as the SDK does its request log
     state = RestState(forward_auth=opts.forward_auth, client=client)
     authenticated = bool(opts.server_token or opts.forward_auth)
     app = RestApp(
