@@ -29,7 +29,7 @@ from ._exceptions import (
 )
 from ._models import CreateCustomerRequest, CreateCustomerResponse, Customer
 from ._operations import CREATE_CUSTOMER, GET_CUSTOMER, Operation
-from ._retry import BACKOFF, retry_hook
+from ._retry import BACKOFF, may_have_been_processed, retry_hook
 from ._version import __version__
 
 __all__ = [
@@ -151,8 +151,19 @@ def recover_conflict(
     )
 
 
-def is_recoverable_conflict(call: Call[Any], exc: APIStatusError, attempts: int) -> bool:
-    return call.op is CREATE_CUSTOMER and isinstance(exc, ConflictError) and attempts > 1
+def is_recoverable_conflict(
+    call: Call[Any], exc: APIStatusError, failures: list[Exception]
+) -> bool:
+    """A create answered 409 after an earlier attempt that may have gone through.
+
+    Only then can the conflict be our own lost create; after failures that certainly were not
+    processed (refused connection, 429, 503) the customer existed before this call.
+    """
+    return (
+        call.op is CREATE_CUSTOMER
+        and isinstance(exc, ConflictError)
+        and any(may_have_been_processed(f) for f in failures if f is not exc)
+    )
 
 
 def get_call(customer_id: str) -> Call[Customer]:
@@ -224,13 +235,20 @@ class BaseClient(Generic[HttpT]):
             timeout=self.timeout,
         )
 
-    def _retrying(self, call: Call[Any]) -> Any:
-        """stamina's retry context for ``call`` (iterate it with ``for`` or ``async for``)."""
+    def _retrying(self, call: Call[Any], failures: list[Exception]) -> Any:
+        """stamina's retry context for ``call`` (iterate it with ``for`` or ``async for``).
+
+        Every failed attempt is appended to ``failures`` (the create-conflict rule reads them).
+        """
         import stamina  # deferred: stamina+tenacity cost ~10 ms of import time
 
-        return stamina.retry_context(
-            on=retry_hook(call.op), attempts=self.max_retries + 1, timeout=None, **BACKOFF
-        )
+        decide = retry_hook(call.op)
+
+        def on(exc: Exception) -> bool | float:
+            failures.append(exc)
+            return decide(exc)
+
+        return stamina.retry_context(on=on, attempts=self.max_retries + 1, timeout=None, **BACKOFF)
 
     @staticmethod
     def _check(request: httpx.Request, response: httpx.Response, attempt: int, t0: float) -> None:

@@ -11,7 +11,7 @@ import functools
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from types import TracebackType
+from types import MethodType, TracebackType
 from typing import Any, Generic, ParamSpec, Self, TypeVar, overload
 
 import httpx
@@ -28,7 +28,7 @@ from ._base import (
     recover_conflict,
     transport_error,
 )
-from ._exceptions import APIStatusError
+from ._exceptions import APIConnectionError, APIStatusError
 from ._models import CustomerPage
 from ._pagination import AsyncPaginator, SyncPage
 
@@ -39,26 +39,51 @@ R = TypeVar("R")
 
 _NOT_SET: Any = object()
 
+# _replay_note: the first attempt of every call runs outside stamina (building its retry context
+# costs more than the rest of our per-call overhead). Only after a failure does the retry loop
+# start, and its first "attempt" re-raises that failure: stamina sees the same sequence of
+# outcomes as if it had run the first send itself, so the retry decision, the backoff, its
+# instrumentation and its testing mode are unchanged.
 
-def _bind(
-    build: Callable[P, Call[R]], run: Callable[[Call[R]], Any], return_note: str
-) -> Callable[P, Any]:
-    """A bound operation: build the call from the user's arguments, then run it."""
+
+def _method(
+    build: Callable[P, Call[R]], run: Callable[[Any, Call[R]], Any], return_note: str
+) -> Callable[..., Any]:
+    """The function behind ``client.<op>``: build the call from the user's arguments, run it.
+
+    Made once per operation and bound with ``MethodType`` on access: no per-call signature or
+    closure work, and no reference cycle through the client.
+    """
 
     @functools.wraps(build)
-    def method(*args: P.args, **kwargs: P.kwargs) -> Any:
-        return run(build(*args, **kwargs))
+    def method(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        return run(self, build(*args, **kwargs))
 
     sig = inspect.signature(build)
-    method.__signature__ = sig.replace(return_annotation=return_note)  # type: ignore[attr-defined]
+    this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    method.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[this, *sig.parameters.values()], return_annotation=return_note
+    )
     return method
+
+
+def _run_sync(client: TogaiCustomers, call: Call[R]) -> R:
+    return client._execute(call).parse()
+
+
+async def _run_async(client: AsyncTogaiCustomers, call: Call[R]) -> R:
+    return (await client._execute(call)).parse()
+
+
+def _run_raw(raw: WithRawResponse | AsyncWithRawResponse, call: Call[R]) -> Any:
+    return raw._client._execute(call)
 
 
 class _Op(Generic[P, R]):
     """``client.<op>(...)`` on the sync client: returns the parsed result."""
 
     def __init__(self, build: Callable[P, Call[R]]) -> None:
-        self._build = build
+        self._method = _method(build, _run_sync, "result")
         self.__doc__ = build.__doc__
 
     @overload
@@ -66,16 +91,14 @@ class _Op(Generic[P, R]):
     @overload
     def __get__(self, obj: TogaiCustomers, owner: type[Any]) -> Callable[P, R]: ...
     def __get__(self, obj: TogaiCustomers | None, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        return _bind(self._build, lambda call: obj._execute(call).parse(), "result")
+        return self if obj is None else MethodType(self._method, obj)
 
 
 class _AsyncOp(Generic[P, R]):
     """``await client.<op>(...)`` on the async client: returns the parsed result."""
 
     def __init__(self, build: Callable[P, Call[R]]) -> None:
-        self._build = build
+        self._method = _method(build, _run_async, "awaitable result")
         self.__doc__ = build.__doc__
 
     @overload
@@ -83,20 +106,14 @@ class _AsyncOp(Generic[P, R]):
     @overload
     def __get__(self, obj: AsyncTogaiCustomers, owner: type[Any]) -> Callable[P, Awaitable[R]]: ...
     def __get__(self, obj: AsyncTogaiCustomers | None, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-
-        async def run(call: Call[R]) -> R:
-            return (await obj._execute(call)).parse()
-
-        return _bind(self._build, run, "awaitable result")
+        return self if obj is None else MethodType(self._method, obj)
 
 
 class _RawOp(Generic[P, R]):
     """``client.with_raw_response.<op>(...)``: the :class:`RawResponse` instead of the result."""
 
     def __init__(self, build: Callable[P, Call[R]]) -> None:
-        self._build = build
+        self._method = _method(build, _run_raw, "RawResponse")
         self.__doc__ = build.__doc__
 
     @overload
@@ -104,16 +121,14 @@ class _RawOp(Generic[P, R]):
     @overload
     def __get__(self, obj: WithRawResponse, owner: type[Any]) -> Callable[P, RawResponse[R]]: ...
     def __get__(self, obj: WithRawResponse | None, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        return _bind(self._build, obj._client._execute, "RawResponse")
+        return self if obj is None else MethodType(self._method, obj)
 
 
 class _AsyncRawOp(Generic[P, R]):
     """``await client.with_raw_response.<op>(...)`` on the async client."""
 
     def __init__(self, build: Callable[P, Call[R]]) -> None:
-        self._build = build
+        self._method = _method(build, _run_raw, "awaitable RawResponse")
         self.__doc__ = build.__doc__
 
     @overload
@@ -123,9 +138,7 @@ class _AsyncRawOp(Generic[P, R]):
         self, obj: AsyncWithRawResponse, owner: type[Any]
     ) -> Callable[P, Awaitable[RawResponse[R]]]: ...
     def __get__(self, obj: AsyncWithRawResponse | None, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        return _bind(self._build, obj._client._execute, "awaitable RawResponse")
+        return self if obj is None else MethodType(self._method, obj)
 
 
 class WithRawResponse:
@@ -233,14 +246,21 @@ class TogaiCustomers(BaseClient[httpx.Client]):
 
     def _execute(self, call: Call[R]) -> RawResponse[R]:
         request = self._build_request(call)
-        attempts = 0
         try:
-            for attempt in self._retrying(call):
+            return RawResponse(self._send(request, 1), call)
+        except (APIStatusError, APIConnectionError) as exc:
+            first = exc
+        attempts = 0
+        failures: list[Exception] = []
+        try:
+            for attempt in self._retrying(call, failures):
                 with attempt:
                     attempts += 1
+                    if attempts == 1:
+                        raise first  # replayed: see _replay_note
                     response = self._send(request, attempts)
         except APIStatusError as exc:
-            if not is_recoverable_conflict(call, exc, attempts):
+            if not is_recoverable_conflict(call, exc, failures):
                 raise
             fetched = self._execute(get_call(call.body.id))
             recovered: Any = recover_conflict(call, exc, fetched.parse())
@@ -334,14 +354,21 @@ class AsyncTogaiCustomers(BaseClient[httpx.AsyncClient]):
 
     async def _execute(self, call: Call[R]) -> RawResponse[R]:
         request = self._build_request(call)
-        attempts = 0
         try:
-            async for attempt in self._retrying(call):
+            return RawResponse(await self._send(request, 1), call)
+        except (APIStatusError, APIConnectionError) as exc:
+            first = exc
+        attempts = 0
+        failures: list[Exception] = []
+        try:
+            async for attempt in self._retrying(call, failures):
                 with attempt:
                     attempts += 1
+                    if attempts == 1:
+                        raise first  # replayed: see _replay_note
                     response = await self._send(request, attempts)
         except APIStatusError as exc:
-            if not is_recoverable_conflict(call, exc, attempts):
+            if not is_recoverable_conflict(call, exc, failures):
                 raise
             fetched = await self._execute(get_call(call.body.id))
             recovered: Any = recover_conflict(call, exc, fetched.parse())

@@ -23,6 +23,7 @@ from ._operations import Operation
 __all__ = [
     "BACKOFF",
     "RETRY_AFTER_CAP",
+    "may_have_been_processed",
     "retry_after_seconds",
     "retry_hook",
 ]
@@ -67,6 +68,13 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     if seconds != seconds:  # NaN
         return None
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+def may_have_been_processed(exc: Exception) -> bool:
+    """Whether a failed attempt may nonetheless have been carried out by the server."""
+    if isinstance(exc, APIStatusError):
+        return exc.status_code in _AMBIGUOUS_STATUSES
+    return isinstance(exc, APIConnectionError) and isinstance(exc.__cause__, _AMBIGUOUS)
 
 
 def retry_hook(op: Operation) -> Callable[[Exception], bool | float]:

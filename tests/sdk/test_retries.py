@@ -333,3 +333,14 @@ def test_async_client_type_is_exercised(make_client, flavour):
     """The flavour fixture really yields both client kinds."""
     client = make_client(Script())
     assert isinstance(client, AsyncTogaiCustomers) == (flavour == "async")
+
+
+@pytest.mark.parametrize(
+    "fault", [lambda: _err(503), lambda: _err(429), _not_sent], ids=["503", "429", "connect-error"]
+)
+async def test_create_409_after_only_unprocessed_failures_is_a_conflict(make_client, fault):
+    """If no earlier attempt can have gone through, a retry's 409 means it existed before."""
+    script = Script(fault(), _err(409))
+    with pytest.raises(ConflictError):
+        await resolve(OPS["create_customer"][0](make_client(script)))
+    assert [r.method for r in script.requests] == ["POST", "POST"]
