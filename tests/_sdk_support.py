@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -106,3 +109,35 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def last_json(self) -> Any:
         return json.loads(self.last.content)
+
+
+class FakeClock:
+    """Monotonic time that moves only when the test's own thread sleeps (the SDK's backoff).
+
+    Sleeps from any other thread (e.g. a server thread left by an earlier test, whose event loop
+    ticks with asyncio.sleep) go to the real functions, so they cannot move this clock.
+    """
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+        self._thread = threading.get_ident()
+        self._real_sleep = time.sleep
+        self._real_asleep = asyncio.sleep
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        if threading.get_ident() != self._thread:
+            self._real_sleep(seconds)
+            return
+        self.waits.append(seconds)
+        self.now += seconds
+
+    async def asleep(self, seconds: float, result: object = None) -> object:
+        if threading.get_ident() != self._thread:
+            return await self._real_asleep(seconds, result)
+        self.waits.append(seconds)
+        self.now += seconds
+        return result

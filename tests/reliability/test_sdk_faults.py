@@ -18,6 +18,7 @@ import anyio
 import httpx
 import pytest
 import stamina
+from _sdk_support import FakeClock
 
 from togai_customers import (
     APIConnectionError,
@@ -250,24 +251,6 @@ async def test_create_whose_response_was_lost_returns_the_stored_customer(
     assert created.togai_customer_id == stored["togaiCustomerId"]
     assert (created.name, created.address.city) == ("Lost Answer Ltd", "Oslo")
     figures(requests=len(log) - 1, faults_injected=1)
-
-
-class FakeClock:
-    """Monotonic time that moves only when someone sleeps (the SDK's backoff, here)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import stamina
-from _sdk_support import Script, customer_json, resolve
+from _sdk_support import FakeClock, Script, customer_json, resolve
 
 from togai_customers import (
     APIConnectionError,
@@ -227,24 +227,11 @@ async def test_create_first_attempt_409_is_a_conflict(make_client):
     assert script.count == 1
 
 
-class _Clock:
-    """Records the waits stamina asks for, instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-    async def asleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """Real backoff computation (stamina testing mode off) with a fake clock."""
     stamina.set_testing(False)
-    fake = _Clock()
+    fake = FakeClock()
     monkeypatch.setattr(time, "sleep", fake.sleep)
     monkeypatch.setattr(asyncio, "sleep", fake.asleep)
     return fake

@@ -56,13 +56,17 @@ class FaultPlan:
 
 
 class RateLimiter:
-    """Token bucket: ``rate`` requests per second, bursts up to ``max(1, rate)``."""
+    """Token bucket: ``rate`` requests per second, bursts up to ``burst`` (default one second's
+    worth, ``max(1, rate)``)."""
 
-    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
+    def __init__(self, rate: float, clock: Callable[[], float], burst: int | None = None) -> None:
         if not rate > 0:
             raise ValueError(f"rate_limit must be > 0 requests per second (got {rate!r})")
+        if burst is not None and burst < 1:
+            raise ValueError(f"rate_limit_burst must be >= 1 (got {burst!r})")
         self.rate = rate
-        self._capacity = max(1.0, rate)
+        self.burst = burst
+        self._capacity = float(burst) if burst is not None else max(1.0, rate)
         self._tokens = self._capacity
         self._clock = clock
         self._last = clock()

@@ -147,8 +147,9 @@ class Sandbox:
     ``db``: SQLite file to persist to (default: in memory). ``api_key``: accept only this bearer
     token (default: any non-empty one). ``fail_rate``: fraction of requests failing with 500, 503
     or a dropped connection; ``latency_ms``: delay added to each request; ``rate_limit``: requests
-    per second before 429; ``seed``: makes the faults reproducible. ``clock`` (monotonic seconds)
-    drives the rate limiter and can be replaced in tests.
+    per second before 429, in bursts of at most ``rate_limit_burst`` requests (default: one
+    second's worth); ``seed``: makes the faults reproducible. ``clock`` (monotonic seconds) drives
+    the rate limiter and can be replaced in tests.
     """
 
     def __init__(
@@ -159,6 +160,7 @@ class Sandbox:
         fail_rate: float = 0.0,
         latency_ms: float = 0.0,
         rate_limit: float | None = None,
+        rate_limit_burst: int | None = None,
         seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -169,7 +171,10 @@ class Sandbox:
         self._api_key = api_key or None
         self._faults = FaultPlan(fail_rate, seed)
         self._clock = clock
-        self._limiter = None if rate_limit is None else RateLimiter(rate_limit, clock)
+        self._burst = rate_limit_burst
+        self._limiter = (
+            None if rate_limit is None else RateLimiter(rate_limit, clock, rate_limit_burst)
+        )
         self.latency_ms = latency_ms
         self.db = db
         self._log: deque[LoggedRequest] = deque(maxlen=10_000)
@@ -199,7 +204,7 @@ class Sandbox:
 
     @rate_limit.setter
     def rate_limit(self, value: float | None) -> None:
-        self._limiter = None if value is None else RateLimiter(value, self._clock)
+        self._limiter = None if value is None else RateLimiter(value, self._clock, self._burst)
 
     @property
     def latency_seconds(self) -> float:
