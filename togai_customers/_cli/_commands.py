@@ -136,7 +136,7 @@ def register(app: typer.Typer) -> None:
             show_request(state, call)
             return
         with state.client() as client:
-            created = client.create_customer(**_kwargs(call.body))
+            created = client._execute(call).parse()  # the call built (and checked) above
         emit_record(state.output_format(), created, title="Created customer")
 
     @app.command(
@@ -238,7 +238,7 @@ def register(app: typer.Typer) -> None:
             show_request(state, call)
             return
         with state.client() as client:
-            customer = client.update_customer(customer_id, **_kwargs(call.body))
+            customer = client._execute(call).parse()  # the call built (and checked) above
         emit_record(state.output_format(), customer, title="Updated customer")
 
     @app.command(
@@ -290,7 +290,7 @@ def register(app: typer.Typer) -> None:
             show_request(state, call)
             return
         with state.client() as client:
-            contact = client.create_customer_contact(customer_id, **_kwargs(call.body))
+            contact = client._execute(call).parse()  # the call built (and checked) above
         emit_record(state.output_format(), contact, title="Created contact")
 
     @app.command(
