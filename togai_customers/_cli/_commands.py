@@ -91,6 +91,16 @@ def _build(cls: type[Any], builder: Any, *args: Any, **kwargs: Any) -> Any:
         raise option_errors(exc, cls) from None
 
 
+def _run(state: CliState, call: Any, title: str, *, dry_run: bool) -> None:
+    """Print the request (``--dry-run``), or send the call as built and checked, and show it."""
+    if dry_run:
+        show_request(state, call)
+        return
+    with state.client() as client:
+        result = client._execute(call).parse()
+    emit_record(state.output_format(), result, title=title)
+
+
 def register(app: typer.Typer) -> None:
     """Add the API commands to ``app``."""
 
@@ -132,12 +142,7 @@ def register(app: typer.Typer) -> None:
 
             kwargs = nested_values(CreateCustomerRequest, fields)
         call = _build(CreateCustomerRequest, _calls.create_customer, **kwargs)
-        if dry_run:
-            show_request(state, call)
-            return
-        with state.client() as client:
-            created = client._execute(call).parse()  # the call built (and checked) above
-        emit_record(state.output_format(), created, title="Created customer")
+        _run(state, call, "Created customer", dry_run=dry_run)
 
     @app.command(
         "list",
@@ -234,12 +239,7 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"nothing to update: give at least one of {names}")
         kwargs = nested_values(UpdateCustomerRequest, fields)
         call = _build(UpdateCustomerRequest, _calls.update_customer, customer_id, **kwargs)
-        if dry_run:
-            show_request(state, call)
-            return
-        with state.client() as client:
-            customer = client._execute(call).parse()  # the call built (and checked) above
-        emit_record(state.output_format(), customer, title="Updated customer")
+        _run(state, call, "Updated customer", dry_run=dry_run)
 
     @app.command(
         "delete",
@@ -259,19 +259,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         state = CliState.of(ctx)
         call = _calls.delete_customer(customer_id)
-        if dry_run:
-            show_request(state, call)
-            return
-        if not yes:
+        if not yes and not dry_run:
             if not sys.stdin.isatty():
                 raise UsageError(
                     f"refusing to delete customer {customer_id} without --yes "
                     "(stdin is not a terminal)"
                 )
             typer.confirm(f"Delete customer {customer_id}? This cannot be undone.", abort=True)
-        with state.client() as client:
-            result = client.delete_customer(customer_id)
-        emit_record(state.output_format(), result, title=f"Deleted customer {customer_id}")
+        _run(state, call, f"Deleted customer {customer_id}", dry_run=dry_run)
 
     contacts = typer.Typer(help="Manage the contacts of a customer.", no_args_is_help=True)
     app.add_typer(contacts, name="contacts")
@@ -286,12 +281,7 @@ def register(app: typer.Typer) -> None:
         call = _build(
             CreateCustomerContactRequest, _calls.create_customer_contact, customer_id, **fields
         )
-        if dry_run:
-            show_request(state, call)
-            return
-        with state.client() as client:
-            contact = client._execute(call).parse()  # the call built (and checked) above
-        emit_record(state.output_format(), contact, title="Created contact")
+        _run(state, call, "Created contact", dry_run=dry_run)
 
     @app.command(
         "import",
