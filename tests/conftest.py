@@ -1,19 +1,21 @@
-"""Suite-wide settings: retries run without backoff sleeps (stamina's testing mode)."""
+"""Suite-wide settings: retries run without waiting, and no developer settings leak in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-import stamina
+
+from togai_customers import _client
+
+
+async def _no_async_wait(seconds: float) -> None:
+    return None
 
 
 @pytest.fixture(autouse=True)
-def _no_backoff_sleeps() -> Iterator[None]:
-    """Keep every retry but skip its waits; tests that check waits turn this off themselves."""
-    stamina.set_testing(True, attempts=1000, cap=True)
-    yield
-    stamina.set_testing(False)
+def _no_backoff_sleeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every retry but skip its waits; tests that check waits put a fake clock in."""
+    monkeypatch.setattr(_client, "_sleep", lambda seconds: None)
+    monkeypatch.setattr(_client, "_asleep", _no_async_wait)
 
 
 @pytest.fixture(autouse=True)

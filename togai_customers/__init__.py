@@ -6,8 +6,9 @@
 'Acme Corp'
 """
 
-from ._base import DEFAULT_BASE_URL, RawResponse
-from ._client import AsyncTogaiCustomers, TogaiCustomers
+from ._base import RawResponse
+from ._client import AsyncTogaiCustomers, AsyncWithRawResponse, TogaiCustomers, WithRawResponse
+from ._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MissingAPIKeyError
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -42,8 +43,9 @@ from ._models import (
     InvoiceGroupDetails,
     PaginationContext,
     Setting,
+    UpdateCustomerRequest,
 )
-from ._operations import OPERATIONS, Operation
+from ._operations import OPERATIONS, Call, LostAnswer, Operation, Paging, Param
 from ._pagination import AsyncPage, AsyncPaginator, SyncPage
 from ._version import __version__
 
@@ -53,6 +55,8 @@ AsyncClient = AsyncTogaiCustomers
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
     "OPERATIONS",
     "APIConnectionError",
     "APIResponseValidationError",
@@ -66,9 +70,11 @@ __all__ = [
     "AsyncPage",
     "AsyncPaginator",
     "AsyncTogaiCustomers",
+    "AsyncWithRawResponse",
     "AuthenticationError",
     "BadRequestError",
     "BillingInformation",
+    "Call",
     "Client",
     "ConflictError",
     "CreateAccountRequest",
@@ -82,9 +88,13 @@ __all__ = [
     "FieldError",
     "InternalServerError",
     "InvoiceGroupDetails",
+    "LostAnswer",
+    "MissingAPIKeyError",
     "NotFoundError",
     "Operation",
     "PaginationContext",
+    "Paging",
+    "Param",
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
@@ -94,5 +104,7 @@ __all__ = [
     "TogaiCustomers",
     "TogaiError",
     "UnprocessableEntityError",
+    "UpdateCustomerRequest",
+    "WithRawResponse",
     "__version__",
 ]

@@ -1,8 +1,9 @@
 """The sans-I/O core shared by the sync and async clients.
 
-Configuration, building an ``httpx.Request`` from a :class:`Call`, turning a response into a
-model or an error, request logging, and the create-customer conflict rule are pure functions
-here; the two clients only add ``send`` (and stamina's sleep) around them.
+Building an ``httpx.Request`` from a :class:`Call`, turning a response into a model or an error,
+the retry loop and the lost-answer rule are pure here: :meth:`BaseClient._steps` is a generator
+that yields what to do (:class:`Send` a request, :class:`Sleep`, :class:`Run` another call) and
+is told what happened. The two clients only drive it, with their own ``send`` and ``sleep``.
 """
 
 from __future__ import annotations
@@ -10,61 +11,47 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
-from urllib.parse import quote
+from collections.abc import Generator
+from typing import Any, Generic, Self, TypeVar
 
 import attrs
 import httpx
 
+from ._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ClientConfig,
+)
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
-    ConflictError,
     RequestValidationError,
-    TogaiError,
     status_error,
 )
-from ._models import CreateCustomerRequest, CreateCustomerResponse, Customer
-from ._operations import CREATE_CUSTOMER, GET_CUSTOMER, Operation
-from ._retry import BACKOFF, may_have_been_processed, retry_hook
+from ._operations import Call, LostAnswer
+from ._retry import Attempts
 from ._version import __version__
 
 __all__ = [
-    "DEFAULT_BASE_URL",
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_TIMEOUT",
     "BaseClient",
-    "Call",
     "RawResponse",
+    "Run",
+    "Send",
+    "Sleep",
     "configure_logging_from_env",
 ]
 
 R = TypeVar("R")
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
-DEFAULT_BASE_URL = "https://api.togai.com"
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_MAX_RETRIES = 2
 USER_AGENT = f"togai-customers-python/{__version__}"
 
 logger = logging.getLogger("togai_customers")
+logger.addHandler(logging.NullHandler())  # a library is quiet unless the application says
 
-
-@attrs.frozen
-class Call(Generic[R]):
-    """One operation invocation, validated and ready to send: the row plus its arguments."""
-
-    op: Operation
-    response_type: type[R]
-    path_params: Mapping[str, str] = attrs.field(factory=dict)
-    query: Mapping[str, str | int] = attrs.field(factory=dict)
-    body: Any = None  # a request model, or None
-
-    def path(self) -> str:
-        return self.op.upstream_path(**{k: quote(v, safe="") for k, v in self.path_params.items()})
+_NOT_SET: Any = object()
 
 
 class RawResponse(Generic[R]):
@@ -111,7 +98,7 @@ def parse_response(call: Call[R], response: httpx.Response) -> R:
     from ._serde import structure  # deferred: cattrs loads on the first call, not at import
 
     try:
-        return structure(data, call.response_type)
+        return structure(data, call.op.response_type)
     except RequestValidationError as exc:
         details = "; ".join(e.describe(wire=True) for e in exc.errors)
         raise APIResponseValidationError(
@@ -130,50 +117,11 @@ def transport_error(exc: httpx.TransportError, request: httpx.Request) -> APICon
     return APIConnectionError(f"Connection error: {detail}: {where}", request=request)
 
 
-def recover_conflict(
-    call: Call[Any], error: APIStatusError, existing: Customer
-) -> CreateCustomerResponse:
-    """A create retried after an ambiguous failure met 409: was it our own earlier attempt?
-
-    It was if the stored customer has the name and primary email we sent; then return it.
-    """
-    body: CreateCustomerRequest = call.body
-    if existing.name != body.name or existing.primary_email != body.primary_email:
-        raise error
-    return CreateCustomerResponse(
-        id=existing.id,
-        togai_customer_id=existing.togai_customer_id,
-        name=existing.name,
-        primary_email=existing.primary_email,
-        billing_address=existing.billing_address,
-        address=existing.address,
-        settings=body.settings,
-    )
-
-
-def is_recoverable_conflict(
-    call: Call[Any], exc: APIStatusError, failures: list[Exception]
-) -> bool:
-    """A create answered 409 after an earlier attempt that may have gone through.
-
-    Only then can the conflict be our own lost create; after failures that certainly were not
-    processed (refused connection, 429, 503) the customer existed before this call.
-    """
-    return (
-        call.op is CREATE_CUSTOMER
-        and isinstance(exc, ConflictError)
-        and any(may_have_been_processed(f) for f in failures if f is not exc)
-    )
-
-
-def get_call(customer_id: str) -> Call[Customer]:
-    return Call(GET_CUSTOMER, Customer, path_params={"customer_id": customer_id})
-
-
 def configure_logging_from_env(logger: logging.Logger = logger) -> None:
     """``TOGAI_LOG=info|debug`` attaches a stderr handler to ``logger`` at that level (once)."""
     level = os.environ.get("TOGAI_LOG", "").strip().lower()
-    if level not in ("debug", "info") or logger.handlers:
+    ours = [h for h in logger.handlers if not isinstance(h, logging.NullHandler)]
+    if level not in ("debug", "info") or ours:
         return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
@@ -181,41 +129,117 @@ def configure_logging_from_env(logger: logging.Logger = logger) -> None:
     logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
 
 
+# What the retry loop asks its driver to do -------------------------------------------------
+
+
+@attrs.frozen
+class Send:
+    """Send ``request`` (attempt number ``attempt``); answer with the response or raise."""
+
+    request: httpx.Request
+    attempt: int
+
+
+@attrs.frozen
+class Sleep:
+    """Wait ``seconds`` before going on."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Run:
+    """Run another ``call`` (the lost-answer lookup); answer with its :class:`RawResponse`."""
+
+    call: Call[Any]
+
+
+Step = Send | Sleep | Run
+
+
+def _resolve_lost_answer(
+    rule: LostAnswer, call: Call[R], error: APIStatusError, found: RawResponse[Any] | None
+) -> RawResponse[R]:
+    result = rule.resolve(call.body, None if found is None else found.parse())
+    if result is None:
+        raise error
+    response = error.response if found is None else found.http_response
+    return RawResponse(response, call, result)
+
+
 class BaseClient(Generic[HttpT]):
-    """Configuration and the pure parts of sending, shared by both clients."""
+    """Configuration, request building and the retry loop, shared by both clients.
+
+    ``api_key`` defaults to ``$TOGAI_API_KEY``; ``base_url`` to ``$TOGAI_BASE_URL`` or
+    ``https://api.togai.com``; ``timeout`` is in seconds (or an ``httpx.Timeout``; None for
+    none); ``max_retries`` counts the retries after the first attempt. Pass ``http_client`` to
+    use your own httpx client (proxies, transports, the sandbox's ``SandboxTransport``); it is not
+    closed by the SDK.
+    """
 
     _http: HttpT
     _owns_http: bool
 
     def __init__(
         self,
-        api_key: str | None,
+        api_key: str | None = None,
         *,
-        base_url: str | None,
-        timeout: float | httpx.Timeout,
-        max_retries: int,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: HttpT | None = None,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get("TOGAI_API_KEY")
-        if not key:
-            raise TogaiError(
-                "No API key: pass api_key=... to the client or set the TOGAI_API_KEY "
-                "environment variable."
+        self._configure(
+            ClientConfig.resolve(
+                api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
             )
-        url = (base_url or os.environ.get("TOGAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise TogaiError(f"base_url must start with http:// or https:// (got {url!r})")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise TogaiError(f"max_retries must be an integer >= 0 (got {max_retries!r})")
-        self._api_key = key
-        self.base_url = url
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-        self.max_retries = max_retries
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else self._new_http()
+        configure_logging_from_env()
+
+    def _configure(self, config: ClientConfig) -> None:
+        self._config = config
         self._headers = {
-            "Authorization": f"Bearer {key}",
+            "Authorization": f"Bearer {config.api_key}",
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
-        configure_logging_from_env()
+
+    @staticmethod
+    def _new_http() -> HttpT:
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._config.max_retries
+
+    def with_options(
+        self,
+        *,
+        api_key: str = _NOT_SET,
+        timeout: float | httpx.Timeout | None = _NOT_SET,
+        max_retries: int = _NOT_SET,
+    ) -> Self:
+        """A client with other settings (e.g. another key) sharing this one's connection pool.
+
+        Closing the copy leaves the pool open; closing this client closes it.
+        """
+        c = self._config
+        settings: dict[str, Any] = {
+            "api_key": c.api_key if api_key is _NOT_SET else api_key,
+            "timeout": c.timeout if timeout is _NOT_SET else timeout,
+            "max_retries": c.max_retries if max_retries is _NOT_SET else max_retries,
+        }
+        return type(self)(base_url=c.base_url, http_client=self._http, **settings)
 
     def __repr__(self) -> str:
         return (
@@ -229,50 +253,76 @@ class BaseClient(Generic[HttpT]):
         return self._http.build_request(
             call.op.method,
             self.base_url + call.path(),
-            params=call.query or None,
+            params=call.wire_query() or None,
             json=None if call.body is None else unstructure(call.body),
             headers=self._headers,
             timeout=self.timeout,
         )
 
-    def _retrying(self, call: Call[Any], failures: list[Exception]) -> Any:
-        """stamina's retry context for ``call`` (iterate it with ``for`` or ``async for``).
-
-        Every failed attempt is appended to ``failures`` (the create-conflict rule reads them).
-        """
-        import stamina  # deferred: stamina+tenacity cost ~10 ms of import time
-
-        decide = retry_hook(call.op)
-
-        def on(exc: Exception) -> bool | float:
-            failures.append(exc)
-            return decide(exc)
-
-        return stamina.retry_context(on=on, attempts=self.max_retries + 1, timeout=None, **BACKOFF)
+    def _steps(self, call: Call[R]) -> Generator[Step, Any, RawResponse[R]]:
+        """The attempts of one call, as steps for a driver (see the module docstring)."""
+        request = self._build_request(call)
+        attempts = Attempts(call.op, self.max_retries)
+        while True:
+            t0 = time.perf_counter()
+            try:
+                response: httpx.Response = yield Send(request, attempts.number)
+            except (APIStatusError, APIConnectionError) as exc:
+                failure = exc
+            else:
+                self._log(request, f"-> {response.status_code}", attempts.number, t0)
+                return RawResponse(response, call)
+            self._log(request, _outcome(failure), attempts.number, t0)
+            wait = attempts.failed(failure)
+            if wait is not None:
+                logger.info(
+                    "%s %s: retrying in %.2f s (attempt %d of %d)",
+                    call.op.name,
+                    _reason(failure),
+                    wait,
+                    attempts.number,
+                    self.max_retries + 1,
+                )
+                yield Sleep(wait)
+                continue
+            rule = attempts.lost_answer(call, failure)
+            if rule is None:
+                raise failure
+            assert isinstance(failure, APIStatusError)
+            found: RawResponse[Any] | None = None
+            if rule.lookup is not None:
+                params = rule.lookup_params(call) if rule.lookup_params else {}
+                found = yield Run(Call(rule.lookup, path_params=params))
+            logger.info(
+                "%s: %d after an attempt that may have gone through: %s",
+                call.op.name,
+                failure.status_code,
+                rule.meaning,
+            )
+            return _resolve_lost_answer(rule, call, failure, found)
 
     @staticmethod
-    def _check(request: httpx.Request, response: httpx.Response, attempt: int, t0: float) -> None:
-        """Log one attempt and raise the status error for an error response."""
-        elapsed_ms = (time.perf_counter() - t0) * 1000
+    def _log(request: httpx.Request, outcome: str, attempt: int, t0: float) -> None:
         if logger.isEnabledFor(logging.INFO):
             logger.info(
-                "%s %s -> %d in %.1f ms (attempt %d)",
+                "%s %s %s in %.1f ms (attempt %d)",
                 request.method,
                 request.url.raw_path.decode("ascii", "replace"),
-                response.status_code,
-                elapsed_ms,
+                outcome,
+                (time.perf_counter() - t0) * 1000,
                 attempt,
             )
-        if response.is_error:
-            raise status_error(response)
 
-    @staticmethod
-    def _log_failure(request: httpx.Request, exc: Exception, attempt: int) -> None:
-        if logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "%s %s failed: %s (attempt %d)",
-                request.method,
-                request.url.raw_path.decode("ascii", "replace"),
-                type(exc).__name__,
-                attempt,
-            )
+
+def _outcome(exc: Exception) -> str:
+    """How a failed attempt ended, for the request log: ``-> 503`` or ``failed: ReadTimeout``."""
+    if isinstance(exc, APIStatusError):
+        return f"-> {exc.status_code}"
+    return f"failed: {_reason(exc)}"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, APIStatusError):
+        return str(exc.status_code)
+    cause = exc.__cause__
+    return type(cause if cause is not None else exc).__name__

@@ -1,29 +1,29 @@
-"""The SDK signature of each operation, written once.
+"""The SDK signature of each operation, written once: its builder.
 
-Each function takes the user's arguments, validates them against the spec (raising
-:class:`RequestValidationError` naming the field, before any I/O) and returns a :class:`Call`. The
-sync client, the async client and ``with_raw_response`` all expose these same functions, so their
-signatures and docstrings cannot drift apart.
+A builder takes the user's arguments, checks them against the table's parameter rows and the
+request model's limits (raising :class:`RequestValidationError` naming every bad field, before
+any I/O) and returns a :class:`Call`. The builders are declared on :class:`Operations`, which every
+client flavour inherits (see ``_methods``): the sync client, the async client and both
+``with_raw_response`` views expose these same functions, so their signatures and docstrings cannot
+drift apart. Every row of the table must have a builder here; a missing one fails at import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
-from ._base import Call
 from ._exceptions import FieldError, RequestValidationError
+from ._methods import methods_of, operation, paged_operation
 from ._models import (
     Address,
     CreateAccountRequest,
-    CreateCustomerContactRequest,
     CreateCustomerResponse,
     Customer,
     CustomerContact,
     CustomerPage,
     DeleteCustomerResponse,
     Setting,
-    UpdateCustomerRequest,
 )
 from ._operations import (
     CREATE_CUSTOMER,
@@ -31,145 +31,162 @@ from ._operations import (
     DELETE_CUSTOMER,
     GET_CUSTOMER,
     LIST_CUSTOMERS,
+    OPERATIONS,
     UPDATE_CUSTOMER,
+    Call,
     Operation,
+    missing_rows,
 )
-from ._validation import check
 
-__all__ = [
-    "create_customer",
-    "create_customer_contact",
-    "delete_customer",
-    "get_customer",
-    "list_customers",
-    "update_customer",
-]
+__all__ = ["AccountParam", "AddressParam", "Operations", "SettingParam", "builder", "make_call"]
+
+R = TypeVar("R")
 
 AddressParam: TypeAlias = Address | Mapping[str, Any]
 SettingParam: TypeAlias = Setting | Mapping[str, Any]
 AccountParam: TypeAlias = CreateAccountRequest | Mapping[str, Any]
 
-_CUSTOMER_ID_MAX = 50
 
-
-def _customer_id(value: object) -> dict[str, str]:
-    if not isinstance(value, str):
-        message = f"expected a string, got {type(value).__name__}"
-    elif not value:
-        message = "must not be empty"
-    elif len(value) > _CUSTOMER_ID_MAX:
-        message = f"must be at most {_CUSTOMER_ID_MAX} characters (got {len(value)})"
-    else:
-        return {"customer_id": value}
-    raise RequestValidationError([FieldError("customer_id", "customer_id", message)])
-
-
-def _body(op: Operation, **values: Any) -> Any:
-    from ._serde import from_python  # deferred: cattrs loads on the first call, not at import
-
-    assert op.request_type is not None
-    model = from_python(values, op.request_type)
-    check(model)
-    return model
-
-
-def create_customer(
+def make_call(
+    op: Operation[R],
     *,
-    id: str,
-    name: str,
-    primary_email: str,
-    address: AddressParam,
-    settings: Sequence[SettingParam] | None = None,
-    account: AccountParam | None = None,
-) -> Call[CreateCustomerResponse]:
-    """Create a customer (and, with ``account``, its first account).
+    body: Mapping[str, Any] | None = None,
+    max_items: int | None = None,
+    **params: Any,
+) -> Call[R]:
+    """Check ``op``'s URL parameters (``params``, by SDK name; None means left out) and, for an
+    operation with a request body, the ``body`` values; return the call or raise every problem."""
+    errors: list[FieldError] = op.check_params(params)
+    model: Any = None
+    if op.request_type is not None:
+        from ._serde import from_python  # deferred: cattrs loads on the first call, not at import
+        from ._validation import validate
 
-    ``id`` is yours to choose (1-50 characters) and names the customer in every later call.
-    ``address``, ``settings`` items and ``account`` take a model or a mapping of its snake_case
-    fields. Retried safely: if a retry meets 409 because the first attempt went through, the
-    existing customer is returned when its name and email match.
-    """
-    body = _body(
-        CREATE_CUSTOMER,
-        id=id,
-        name=name,
-        primary_email=primary_email,
-        address=address,
-        settings=None if settings is None else list(settings),
-        account=account,
-    )
-    return Call(CREATE_CUSTOMER, CreateCustomerResponse, body=body)
-
-
-def list_customers(
-    *, page_size: int | None = None, next_token: str | None = None
-) -> Call[CustomerPage]:
-    """List customers, one page (``page_size`` 1-50, default 10) from ``next_token`` on."""
-    query: dict[str, str | int] = {}
-    errors: list[FieldError] = []
-    if page_size is not None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int):
-            errors.append(FieldError("page_size", "pageSize", "expected an integer"))
-        elif not 1 <= page_size <= 50:
-            errors.append(FieldError("page_size", "pageSize", "must be between 1 and 50"))
+        try:
+            model = from_python(body or {}, op.request_type)
+        except RequestValidationError as exc:
+            errors += exc.errors
         else:
-            query["pageSize"] = page_size
-    if next_token is not None:
-        if not isinstance(next_token, str) or not next_token:
-            errors.append(FieldError("next_token", "nextToken", "expected a non-empty string"))
-        else:
-            query["nextToken"] = next_token
+            errors += validate(model)
+    if max_items is not None and (
+        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
+    ):
+        errors.append(FieldError("max_items", "max_items", "must be an integer >= 1"))
     if errors:
         raise RequestValidationError(errors)
-    return Call(LIST_CUSTOMERS, CustomerPage, query=query)
-
-
-def get_customer(customer_id: str) -> Call[Customer]:
-    """Fetch one customer by its id."""
-    return Call(GET_CUSTOMER, Customer, path_params=_customer_id(customer_id))
-
-
-def update_customer(
-    customer_id: str,
-    *,
-    name: str | None = None,
-    primary_email: str | None = None,
-    address: AddressParam | None = None,
-) -> Call[Customer]:
-    """Change a customer's name, primary email and/or address; only given fields are sent."""
-    params = _customer_id(customer_id)
-    body = _body(UPDATE_CUSTOMER, name=name, primary_email=primary_email, address=address)
-    assert isinstance(body, UpdateCustomerRequest)
-    return Call(UPDATE_CUSTOMER, Customer, path_params=params, body=body)
-
-
-def delete_customer(customer_id: str) -> Call[DeleteCustomerResponse]:
-    """Delete a customer permanently; ``.success`` is True when it is gone."""
-    return Call(DELETE_CUSTOMER, DeleteCustomerResponse, path_params=_customer_id(customer_id))
-
-
-def create_customer_contact(
-    customer_id: str,
-    *,
-    name: str,
-    email: str,
-    preferred_username: str | None = None,
-    password: str | None = None,
-    phone: str | None = None,
-    verified: bool | None = None,
-    login_access: bool | None = None,
-) -> Call[CustomerContact]:
-    """Add a contact to a customer. Never retried after an ambiguous failure (not idempotent)."""
-    params = _customer_id(customer_id)
-    body = _body(
-        CREATE_CUSTOMER_CONTACT,
-        name=name,
-        email=email,
-        preferred_username=preferred_username,
-        password=password,
-        phone=phone,
-        verified=verified,
-        login_access=login_access,
+    return Call(
+        op,
+        path_params={p.name: params[p.name] for p in op.path_params},
+        query={p.name: params[p.name] for p in op.query_params if params.get(p.name) is not None},
+        body=model,
+        max_items=max_items,
     )
-    assert isinstance(body, CreateCustomerContactRequest)
-    return Call(CREATE_CUSTOMER_CONTACT, CustomerContact, path_params=params, body=body)
+
+
+class Operations:
+    """The operation methods of every client flavour, one builder per row of the table."""
+
+    @operation(CREATE_CUSTOMER)
+    def create_customer(
+        *,
+        id: str,
+        name: str,
+        primary_email: str,
+        address: AddressParam,
+        settings: Sequence[SettingParam] | None = None,
+        account: AccountParam | None = None,
+    ) -> Call[CreateCustomerResponse]:
+        """Create a customer (and, with ``account``, its first account).
+
+        ``id`` is yours to choose and names the customer in every later call.
+        ``address``, ``settings`` items and ``account`` take a model or a mapping of its
+        snake_case fields. Retried safely: if a retry meets 409 because the first attempt went
+        through, the existing customer is returned when its name, email and address match.
+        """
+        body = {
+            "id": id,
+            "name": name,
+            "primary_email": primary_email,
+            "address": address,
+            "settings": None if settings is None else list(settings),
+            "account": account,
+        }
+        return make_call(CREATE_CUSTOMER, body=body)
+
+    @paged_operation(LIST_CUSTOMERS)
+    def list_customers(
+        *,
+        page_size: int | None = None,
+        next_token: str | None = None,
+        max_items: int | None = None,
+    ) -> Call[CustomerPage]:
+        """List customers: the first page, from ``next_token`` on; iterate for every customer.
+
+        ``page_size`` {page_size.minimum}-{page_size.maximum} (left out, the server's default of
+        {page_size.default}); ``next_token`` resumes from a
+        saved cursor; ``max_items`` stops the iteration after that many customers. On the sync
+        client the result is the first :class:`SyncPage`; on the async client an
+        :class:`AsyncPaginator` (``await`` it for the first page, ``async for`` over it for every
+        customer).
+        """
+        return make_call(
+            LIST_CUSTOMERS, page_size=page_size, next_token=next_token, max_items=max_items
+        )
+
+    @operation(GET_CUSTOMER)
+    def get_customer(customer_id: str) -> Call[Customer]:
+        """Fetch one customer by its id."""
+        return make_call(GET_CUSTOMER, customer_id=customer_id)
+
+    @operation(UPDATE_CUSTOMER)
+    def update_customer(
+        customer_id: str,
+        *,
+        name: str | None = None,
+        primary_email: str | None = None,
+        address: AddressParam | None = None,
+    ) -> Call[Customer]:
+        """Change a customer's name, primary email and/or address; only given fields are sent.
+
+        ``address`` replaces the stored address as a whole, as the API does.
+        """
+        body = {"name": name, "primary_email": primary_email, "address": address}
+        return make_call(UPDATE_CUSTOMER, customer_id=customer_id, body=body)
+
+    @operation(DELETE_CUSTOMER)
+    def delete_customer(customer_id: str) -> Call[DeleteCustomerResponse]:
+        """Delete a customer permanently; ``.success`` is True when it is gone."""
+        return make_call(DELETE_CUSTOMER, customer_id=customer_id)
+
+    @operation(CREATE_CUSTOMER_CONTACT)
+    def create_customer_contact(
+        customer_id: str,
+        *,
+        name: str,
+        email: str,
+        preferred_username: str | None = None,
+        password: str | None = None,
+        phone: str | None = None,
+        verified: bool | None = None,
+        login_access: bool | None = None,
+    ) -> Call[CustomerContact]:
+        """Add a contact to a customer; not retried after an ambiguous failure (not idempotent)."""
+        body = {
+            "name": name,
+            "email": email,
+            "preferred_username": preferred_username,
+            "password": password,
+            "phone": phone,
+            "verified": verified,
+            "login_access": login_access,
+        }
+        return make_call(CREATE_CUSTOMER_CONTACT, customer_id=customer_id, body=body)
+
+
+_BUILDERS = {name: method.build for name, method in methods_of(Operations).items()}
+missing_rows(_BUILDERS, "builder in togai_customers._calls.Operations", OPERATIONS)
+
+
+def builder(op: Operation[R]) -> Any:
+    """The builder of ``op``: ``builder(op)(**arguments)`` returns its validated :class:`Call`."""
+    return _BUILDERS[op.name]

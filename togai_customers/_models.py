@@ -46,8 +46,9 @@ class Model:
     """Base of every model: conversion to and from the camelCase wire form."""
 
     __slots__ = ()
-    #: Short description of the schema (OpenAPI / MCP).
-    __schema_doc__: ClassVar[str] = ""
+    #: A request that changes only what it names: without any field it would change nothing, so
+    #: it needs at least one (validation, and ``minProperties`` in its JSON Schema).
+    __requires_a_field__: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the camelCase JSON form (``None`` values omitted)."""
@@ -256,6 +257,17 @@ class CreateCustomerRequest(Model):
         default=None, description="Create the customer's first account in the same call."
     )
 
+    def differences(self, customer: Customer) -> tuple[str, ...]:
+        """The fields (Python names) in which ``customer`` differs from what this request sets.
+
+        What counts as "the same customer" when a create meets an existing id: the fields a
+        customer shows and an update can change (name, primary email, address). Settings and the
+        account are not part of a customer as returned.
+        """
+        return tuple(
+            name for name in _SAME_CUSTOMER if getattr(self, name) != getattr(customer, name)
+        )
+
 
 @attrs.frozen(kw_only=True)
 class CreateCustomerResponse(Model):
@@ -272,10 +284,32 @@ class CreateCustomerResponse(Model):
     settings: list[Setting] | None = field(default=None, description="Customer settings.")
     account: Account | None = field(default=None, description="The account created with it.")
 
+    @classmethod
+    def from_customer(
+        cls,
+        customer: Customer,
+        *,
+        settings: list[Setting] | None = None,
+        account: Account | None = None,
+    ) -> CreateCustomerResponse:
+        """The create answer for a stored ``customer`` (with the settings and account it got)."""
+        return cls(
+            id=customer.id,
+            togai_customer_id=customer.togai_customer_id,
+            name=customer.name,
+            primary_email=customer.primary_email,
+            billing_address=customer.billing_address,
+            address=customer.address,
+            settings=settings,
+            account=account,
+        )
+
 
 @attrs.frozen(kw_only=True)
 class UpdateCustomerRequest(Model):
     """Payload to update a customer: only the fields given are changed."""
+
+    __requires_a_field__ = True
 
     name: str | None = field(
         default=None, description="New name, 3 to 255 characters.", min_length=3, max_length=255
@@ -301,6 +335,10 @@ class Customer(Model):
     status: str = field(description="ACTIVE or ARCHIVED.", enum=("ACTIVE", "ARCHIVED"))
     created_at: datetime = field(description="When the customer was created (UTC).")
     updated_at: datetime = field(description="When the customer was last changed (UTC).")
+
+
+#: What :meth:`CreateCustomerRequest.differences` compares: the fields an update can change.
+_SAME_CUSTOMER = tuple(a.name for a in attrs.fields(UpdateCustomerRequest))
 
 
 @attrs.frozen(kw_only=True)

@@ -1,17 +1,25 @@
 """The operation table: the single source of truth for every surface.
 
 One row per upstream operation. The SDK clients, the sandbox's router, the REST adapter, the MCP
-tools and the CLI all read method, paths, types, success status and hints from here; nothing else
-spells a path. Values come from the capability seed (``togai-customers.naftiko.yaml``) and the
-upstream reference (``togai-customers-api.yaml``).
+tools, the CLI and the docs read from here: method, paths, URL parameters with their limits,
+request and response types, success status, the seed's hints, the retry and lost-answer policy,
+and the prose an LLM reads. Nothing else spells a path, a limit or a parameter name. Values come
+from the capability seed (``togai-customers.naftiko.yaml``), the upstream reference
+(``togai-customers-api.yaml``) and Togai's documented behaviour.
+
+A new row needs its models, its builder (``_calls``) and its sandbox handler; each of those
+registries checks at import time that no row is missing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import quote
 
 import attrs
 
+from ._exceptions import FieldError
 from ._models import (
     CreateCustomerContactRequest,
     CreateCustomerRequest,
@@ -31,116 +39,278 @@ __all__ = [
     "LIST_CUSTOMERS",
     "OPERATIONS",
     "UPDATE_CUSTOMER",
+    "Call",
+    "LostAnswer",
     "Operation",
-    "QueryParam",
-    "operation",
+    "Paging",
+    "Param",
+    "missing_rows",
 ]
+
+R = TypeVar("R")
 
 
 @attrs.frozen(kw_only=True)
-class QueryParam:
-    """A query parameter of an operation: SDK keyword name, wire name, type, bounds, description."""
+class Param:
+    """A URL parameter (path or query) of an operation, with its limits.
+
+    ``name`` is the SDK keyword (``customer_id``, ``page_size``); ``wire_name`` how the upstream API
+    spells it (``pageSize``); ``rest_name`` how the REST adapter's URL does (``customer-id``).
+    ``default`` is what the server uses when the parameter is left out (documentation; the
+    sandbox serves it); the SDK never sends it on its own.
+    """
 
     name: str
     wire_name: str
-    type: type[Any]
+    location: Literal["path", "query"]
+    value_type: type[int] | type[str]
     description: str
+    rest_name: str = ""
+    required: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
     minimum: int | None = None
     maximum: int | None = None
+    default: int | None = None
+    example: Any = None
+
+    def __attrs_post_init__(self) -> None:
+        # The description may quote the limits ("{minimum} to {maximum}"): filled in from the row.
+        limits = {k: getattr(self, k) for k in ("min_length", "max_length", "minimum", "maximum")}
+        object.__setattr__(
+            self, "description", self.description.format(**limits, **{"default": self.default})
+        )
+
+    @property
+    def url_name(self) -> str:
+        """The name in the REST adapter's URL."""
+        return self.rest_name or self.wire_name
+
+    def problem(self, value: object) -> str | None:
+        """Why ``value`` (a Python value) is not acceptable, or None."""
+        if self.value_type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                return "expected an integer"
+            lo, hi = self.minimum, self.maximum
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                return f"must be between {lo} and {hi}"
+            return None
+        if not isinstance(value, str):
+            return f"expected a string, got {type(value).__name__}"
+        if self.min_length is not None and len(value) < self.min_length:
+            if self.min_length == 1:
+                return "must not be empty"
+            return f"must be at least {self.min_length} characters (got {len(value)})"
+        if self.max_length is not None and len(value) > self.max_length:
+            return f"must be at most {self.max_length} characters (got {len(value)})"
+        return None
+
+    def from_text(self, text: str) -> int | str:
+        """A value as it arrives in a URL (always text) as this parameter's type.
+
+        Integral numbers are accepted for integers (``20`` or ``20.0``: Togai types ``pageSize``
+        as a number and its official client may send a float). Raises ``ValueError`` with a
+        message for users.
+        """
+        if self.value_type is str:
+            return text
+        try:
+            number = float(text)
+        except ValueError:
+            number = float("nan")
+        if not number.is_integer():
+            raise ValueError(f"expected an integer, got {text[:20]!r}")
+        return int(number)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The parameter's JSON Schema (OpenAPI, MCP): type, limits, description, example."""
+        schema: dict[str, Any] = {"type": "integer" if self.value_type is int else "string"}
+        for key, value in (
+            ("minLength", self.min_length),
+            ("maxLength", self.max_length),
+            ("minimum", self.minimum),
+            ("maximum", self.maximum),
+        ):
+            if value is not None:
+                schema[key] = value
+        schema["description"] = self.description
+        if self.example is not None:
+            schema["examples"] = [self.example]
+        return schema
 
 
 @attrs.frozen(kw_only=True)
-class Operation:
+class Paging:
+    """How a paginated operation pages: the cursor and size parameters, the items and next cursor
+    fields of its response model (Python names)."""
+
+    cursor: str
+    size: str
+    items: str
+    next_cursor: str
+
+
+@attrs.frozen(kw_only=True)
+class LostAnswer:
+    """How a retry is resolved when it meets ``status`` after an attempt that may have gone through.
+
+    The API has no idempotency keys, so a retried request whose first answer was lost (a timeout,
+    a dropped connection, a 500/502/504) can find its own effect: a create meets 409, a delete 404.
+    Only then is ``status`` not an error: ``resolve`` turns the request body and, when ``lookup``
+    is set, the result of calling that operation with ``lookup_params(body or path params)`` into
+    the operation's result, or returns None when what it finds is not what the request did (then
+    the original error is raised). After failures that certainly were not processed (refused
+    connection, 429, 503) the status keeps its usual meaning.
+    """
+
+    status: int
+    meaning: str  #: In words, for documentation.
+    resolve: Callable[[Any, Any], Any]
+    lookup: Operation[Any] | None = None
+    lookup_params: Callable[[Call[Any]], dict[str, str]] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Operation(Generic[R]):
     """One upstream operation and how every surface exposes it."""
 
     name: str  #: Python method name on the clients, e.g. ``create_customer``.
     method: str  #: HTTP method upstream and on the REST adapter.
-    path: str  #: Upstream path template, ``{customer_id}`` placeholders.
+    path: str  #: Upstream path template, ``{customer_id}`` placeholders (the params' names).
     rest_path: str  #: REST adapter path template (seed), ``{customer-id}`` placeholders.
     request_type: type[Any] | None  #: attrs model of the JSON body, if any.
-    response_type: type[Any]  #: attrs model of the success body.
+    response_type: type[R]  #: attrs model of the success body.
     success_status: int
     operation_id: str  #: The seed's operation name (``createcustomer``).
     tool_name: str  #: The seed's MCP tool name (``create-customer``).
+    cli_command: str  #: The CLI command, e.g. ``get`` or ``contacts create``.
     summary: str  #: One line, from the seed.
-    description: str  #: A longer explanation, for OpenAPI and MCP readers.
+    description: str  #: A longer explanation, for OpenAPI, MCP and CLI readers.
+    #: What an LLM needs beyond the description: formats, examples, what to call next.
+    guidance: str
     read_only: bool  #: Seed hint ``readOnly``.
     idempotent: bool  #: Seed hint ``idempotent``.
     destructive: bool  #: Seed hint ``destructive``.
     #: Whether the SDK may retry after an *ambiguous* failure (timeout, dropped connection, 5xx),
     #: where the server may have processed the request. True for the seed's idempotent operations
-    #: and for create_customer, which is idempotent by its caller-chosen id (a retry answered 409 is
-    #: resolved by fetching the customer).
+    #: and for create_customer, which is idempotent by its caller-chosen id (see ``lost_answer``).
     retry_ambiguous: bool
-    path_params: tuple[str, ...] = ()
-    query_params: tuple[QueryParam, ...] = ()
+    lost_answer: LostAnswer | None = None
+    path_params: tuple[Param, ...] = ()
+    query_params: tuple[Param, ...] = ()
+    paging: Paging | None = None
+    #: What an error status means for this operation and what to do next, for an agent; keys are
+    #: statuses, values templates over the call's arguments (``{customer_id}``) and ``{message}``
+    #: (the API's own words). Statuses not listed get the generic text.
+    error_advice: Mapping[int, str] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        placeholders = {p.name for p in self.path_params}
+        for p in self.path_params:
+            if "{" + p.name + "}" not in self.path or "{" + p.url_name + "}" not in self.rest_path:
+                raise ValueError(f"{self.name}: path parameter {p.name} is not in its paths")
+        if self.path.count("{") != len(placeholders):
+            raise ValueError(f"{self.name}: {self.path} has placeholders without a Param row")
+        if self.paging is not None:
+            names = {p.name for p in self.query_params}
+            if not {self.paging.cursor, self.paging.size} <= names:
+                raise ValueError(f"{self.name}: paging names parameters it does not have")
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        """Path parameters, then query parameters."""
+        return self.path_params + self.query_params
+
+    def param(self, name: str) -> Param:
+        """The URL parameter named ``name`` (SDK spelling)."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.name} has no parameter {name!r}")
+
+    def check_params(self, values: Mapping[str, Any]) -> list[FieldError]:
+        """Every problem with the URL parameter values given (None meaning "left out")."""
+        errors: list[FieldError] = []
+        for p in self.params:
+            value = values.get(p.name)
+            if value is None:
+                if p.required:
+                    errors.append(FieldError(p.name, p.wire_name, "field required"))
+                continue
+            problem = p.problem(value)
+            if problem is not None:
+                errors.append(FieldError(p.name, p.wire_name, problem))
+        return errors
+
+    def parse_params(self, text: Mapping[str, str]) -> dict[str, Any]:
+        """URL parameter values as they arrive in a URL (text, by SDK name; decoded), converted
+        and checked; :class:`RequestValidationError` naming every bad one (wire names)."""
+        from ._exceptions import RequestValidationError
+
+        values: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for p in self.params:
+            raw = text.get(p.name)
+            if raw is None:
+                continue
+            try:
+                values[p.name] = p.from_text(raw)
+            except ValueError as exc:
+                errors.append(FieldError(p.name, p.wire_name, str(exc)))
+        errors += [e for e in self.check_params(values) if e.field not in {x.field for x in errors}]
+        if errors:
+            raise RequestValidationError(errors, wire=True)
+        return values
 
     def upstream_path(self, **params: str) -> str:
         """Return the upstream path with the (already URL-encoded) path parameters filled in."""
         return self.path.format(**params)
 
 
-_CUSTOMER_ID = ("customer_id",)
+@attrs.frozen
+class Call(Generic[R]):
+    """One operation invocation, validated and ready to send: the row plus its arguments.
 
-CREATE_CUSTOMER = Operation(
-    name="create_customer",
-    method="POST",
-    path="/customers",
-    rest_path="/v1/customers",
-    request_type=CreateCustomerRequest,
-    response_type=CreateCustomerResponse,
-    success_status=201,
-    operation_id="createcustomer",
-    tool_name="create-customer",
-    summary="Create a Customer",
+    ``path_params`` and ``query`` are keyed by SDK name (``customer_id``, ``page_size``).
+    """
+
+    op: Operation[R]
+    path_params: Mapping[str, str] = attrs.field(factory=dict)
+    query: Mapping[str, str | int] = attrs.field(factory=dict)
+    body: Any = None  # a request model, or None
+    #: Auto-pagination stops after this many items (client-side; never sent).
+    max_items: int | None = None
+
+    def path(self) -> str:
+        return self.op.upstream_path(**{k: quote(v, safe="") for k, v in self.path_params.items()})
+
+    def wire_query(self) -> dict[str, str | int]:
+        return {self.op.param(k).wire_name: v for k, v in self.query.items()}
+
+
+# Rows ----------------------------------------------------------------------------------------
+
+_CUSTOMER_ID = Param(
+    name="customer_id",
+    wire_name="customer_id",
+    rest_name="customer-id",
+    location="path",
+    value_type=str,
+    required=True,
+    min_length=1,
+    max_length=50,
     description=(
-        "Create a customer with a caller-chosen id and, optionally, its first account. "
-        "Fails with 409 when a customer with the same id already exists."
+        "Id of an existing customer: the id chosen when it was created ({min_length} to "
+        "{max_length} characters). "
+        "Call list-customers to find ids."
     ),
-    read_only=False,
-    idempotent=False,
-    destructive=False,
-    retry_ambiguous=True,
+    example="acme-corp",
 )
 
-LIST_CUSTOMERS = Operation(
-    name="list_customers",
-    method="GET",
-    path="/customers",
-    rest_path="/v1/customers",
-    request_type=None,
-    response_type=CustomerPage,
-    success_status=200,
-    operation_id="getcustomers",
-    tool_name="list-customers",
-    summary="List Customers",
-    description=(
-        "List customers in creation order, one page at a time. Pass the returned nextToken to "
-        "fetch the next page; it is absent on the last page."
-    ),
-    read_only=True,
-    idempotent=True,
-    destructive=False,
-    retry_ambiguous=True,
-    query_params=(
-        QueryParam(
-            name="next_token",
-            wire_name="nextToken",
-            type=str,
-            description="Opaque cursor from a previous page's nextToken; omit for the first page.",
-        ),
-        QueryParam(
-            name="page_size",
-            wire_name="pageSize",
-            type=int,
-            description="Customers per page, 1 to 50 (default 10).",
-            minimum=1,
-            maximum=50,
-        ),
-    ),
-)
+_NOT_FOUND = "customer {customer_id} not found (Togai: {message}); call list-customers to find ids."
 
-GET_CUSTOMER = Operation(
+
+GET_CUSTOMER: Operation[Customer] = Operation(
     name="get_customer",
     method="GET",
     path="/customers/{customer_id}",
@@ -150,16 +320,131 @@ GET_CUSTOMER = Operation(
     success_status=200,
     operation_id="getcustomer",
     tool_name="get-customer",
+    cli_command="get",
     summary="Get a Customer",
     description="Fetch one customer by the id chosen when it was created.",
+    guidance=(
+        "Returns the customer as Togai's JSON (id, togaiCustomerId, name, primaryEmail, address, "
+        "billingAddress, status, createdAt, updatedAt). Unknown id: call list-customers."
+    ),
     read_only=True,
     idempotent=True,
     destructive=False,
     retry_ambiguous=True,
-    path_params=_CUSTOMER_ID,
+    path_params=(_CUSTOMER_ID,),
+    error_advice={404: _NOT_FOUND},
 )
 
-UPDATE_CUSTOMER = Operation(
+
+def _created_by_us(
+    request: CreateCustomerRequest, existing: Customer
+) -> CreateCustomerResponse | None:
+    """The stored customer, when it is the one this create wrote; else None."""
+    if request.differences(existing):
+        return None
+    return CreateCustomerResponse.from_customer(existing, settings=request.settings)
+
+
+CREATE_CUSTOMER: Operation[CreateCustomerResponse] = Operation(
+    name="create_customer",
+    method="POST",
+    path="/customers",
+    rest_path="/v1/customers",
+    request_type=CreateCustomerRequest,
+    response_type=CreateCustomerResponse,
+    success_status=201,
+    operation_id="createcustomer",
+    tool_name="create-customer",
+    cli_command="create",
+    summary="Create a Customer",
+    description=(
+        "Create a customer with a caller-chosen id and, optionally, its first account. "
+        "Fails with 409 when a customer with the same id already exists."
+    ),
+    guidance=(
+        "Required: id (your own identifier, e.g. 'acme-corp'; it names the customer in every "
+        "later call), name, primary_email and address (an object whose fields are all optional, "
+        'e.g. {"line1": "1 Main St", "city": "Austin", "postal_code": "78701", "country": "US"}). '
+        "Optional: settings, and account to create the first billing account in the same call. "
+        "Returns the new customer as Togai's JSON (camelCase, with the togaiCustomerId Togai "
+        "assigned). If the id is taken, call get-customer to inspect that customer or choose "
+        "another id. Next: create-contact-customer to add people to it."
+    ),
+    read_only=False,
+    idempotent=False,
+    destructive=False,
+    retry_ambiguous=True,
+    lost_answer=LostAnswer(
+        status=409,
+        meaning=(
+            "the customer exists: if its name, primary email and address are the ones sent, it "
+            "is the one the lost attempt created, and it is returned"
+        ),
+        resolve=_created_by_us,
+        lookup=GET_CUSTOMER,
+        lookup_params=lambda call: {"customer_id": call.body.id},
+    ),
+    error_advice={
+        409: (
+            "a customer with id {id} already exists (Togai: {message}); call get-customer with "
+            "customer_id={id} to see it, or choose another id."
+        ),
+    },
+)
+
+LIST_CUSTOMERS: Operation[CustomerPage] = Operation(
+    name="list_customers",
+    method="GET",
+    path="/customers",
+    rest_path="/v1/customers",
+    request_type=None,
+    response_type=CustomerPage,
+    success_status=200,
+    operation_id="getcustomers",
+    tool_name="list-customers",
+    cli_command="list",
+    summary="List Customers",
+    description=(
+        "List customers in creation order, one page at a time. Pass the returned nextToken to "
+        "fetch the next page; it is absent on the last page."
+    ),
+    guidance=(
+        "Returns {data: [customer, ...], nextToken, context}; each customer is the full object "
+        "(id, togaiCustomerId, name, primaryEmail, address, billingAddress, status, createdAt, "
+        "updatedAt). To page, call again with next_token set to the nextToken you got (and the "
+        "same page_size); when nextToken is absent you have seen every customer. Use it to find "
+        "the customer ids the other tools take."
+    ),
+    read_only=True,
+    idempotent=True,
+    destructive=False,
+    retry_ambiguous=True,
+    query_params=(
+        Param(
+            name="next_token",
+            wire_name="nextToken",
+            location="query",
+            value_type=str,
+            min_length=1,
+            description=(
+                "Opaque cursor from a previous page's nextToken; omit for the first page."
+            ),
+        ),
+        Param(
+            name="page_size",
+            wire_name="pageSize",
+            location="query",
+            value_type=int,
+            minimum=1,
+            maximum=50,
+            default=10,
+            description="Customers per page, {minimum} to {maximum} (default {default}).",
+        ),
+    ),
+    paging=Paging(cursor="next_token", size="page_size", items="data", next_cursor="next_token"),
+)
+
+UPDATE_CUSTOMER: Operation[Customer] = Operation(
     name="update_customer",
     method="PATCH",
     path="/customers/{customer_id}",
@@ -169,18 +454,25 @@ UPDATE_CUSTOMER = Operation(
     success_status=200,
     operation_id="updatecustomer",
     tool_name="update-customer",
+    cli_command="update",
     summary="Update a Customer",
     description=(
         "Change a customer's name, primary email or address; fields left out keep their value."
+    ),
+    guidance=(
+        "Pass customer_id and at least one of the fields to change; fields you leave out keep "
+        "their value, and address replaces the stored address as a whole. Returns the updated "
+        "customer. Calling it twice with the same values is harmless."
     ),
     read_only=False,
     idempotent=True,
     destructive=False,
     retry_ambiguous=True,
-    path_params=_CUSTOMER_ID,
+    path_params=(_CUSTOMER_ID,),
+    error_advice={404: _NOT_FOUND},
 )
 
-DELETE_CUSTOMER = Operation(
+DELETE_CUSTOMER: Operation[DeleteCustomerResponse] = Operation(
     name="delete_customer",
     method="DELETE",
     path="/customers/{customer_id}",
@@ -190,16 +482,27 @@ DELETE_CUSTOMER = Operation(
     success_status=200,
     operation_id="deletecustomer",
     tool_name="delete-customer",
+    cli_command="delete",
     summary="Delete a Customer",
     description='Delete a customer permanently. Answers {"success": true}.',
+    guidance=(
+        "This cannot be undone: confirm with the user before calling it. Returns "
+        '{"success": true}. A second call for the same id reports that the customer is not found.'
+    ),
     read_only=False,
     idempotent=True,
     destructive=True,
     retry_ambiguous=True,
-    path_params=_CUSTOMER_ID,
+    path_params=(_CUSTOMER_ID,),
+    error_advice={
+        404: (
+            "customer {customer_id} not found (Togai: {message}): it does not exist or was "
+            "already deleted; call list-customers to find ids."
+        ),
+    },
 )
 
-CREATE_CUSTOMER_CONTACT = Operation(
+CREATE_CUSTOMER_CONTACT: Operation[CustomerContact] = Operation(
     name="create_customer_contact",
     method="POST",
     path="/customers/{customer_id}/contacts",
@@ -209,20 +512,28 @@ CREATE_CUSTOMER_CONTACT = Operation(
     success_status=201,
     operation_id="createcustomercontact",
     tool_name="create-contact-customer",
+    cli_command="contacts create",
     summary="Create a Contact for the Customer",
     description=(
         "Add a contact person (name, email, optional phone and portal login) to a customer. "
         "Not idempotent: each call creates a new contact."
     ),
+    guidance=(
+        "Required: customer_id, name and email (e.g. jane@acme.com). Each call creates another "
+        "contact, so do not repeat a call that succeeded. password is write-only and never "
+        "returned. Returns the contact (username, name, email, phone, loginAccess, verified, "
+        "createdAt)."
+    ),
     read_only=False,
     idempotent=False,
     destructive=False,
     retry_ambiguous=False,
-    path_params=_CUSTOMER_ID,
+    path_params=(_CUSTOMER_ID,),
+    error_advice={404: _NOT_FOUND},
 )
 
 #: Every operation, in the seed's order.
-OPERATIONS: tuple[Operation, ...] = (
+OPERATIONS: tuple[Operation[Any], ...] = (
     CREATE_CUSTOMER,
     LIST_CUSTOMERS,
     GET_CUSTOMER,
@@ -231,9 +542,13 @@ OPERATIONS: tuple[Operation, ...] = (
     CREATE_CUSTOMER_CONTACT,
 )
 
-_BY_NAME = {op.name: op for op in OPERATIONS}
 
+def missing_rows(registry: Mapping[str, Any], what: str, rows: tuple[Operation[Any], ...]) -> None:
+    """Raise ``ImportError`` naming the rows ``registry`` (keyed by row name) lacks.
 
-def operation(name: str) -> Operation:
-    """Return the operation row named ``name`` (e.g. ``"get_customer"``)."""
-    return _BY_NAME[name]
+    Each surface that keeps something per row (builders, sandbox handlers) calls it at import
+    time, so a half-wired new row fails before anything runs.
+    """
+    missing = [op.name for op in rows if op.name not in registry]
+    if missing:
+        raise ImportError(f"no {what} for operation(s) {', '.join(missing)}")

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._base import Call
 from ._models import Customer, CustomerPage, PaginationContext
+from ._operations import Call
 
 if TYPE_CHECKING:
     from ._client import AsyncTogaiCustomers, TogaiCustomers
@@ -27,10 +27,12 @@ __all__ = ["AsyncPage", "AsyncPaginator", "SyncPage"]
 class _BasePage:
     """What both pages share: the data, the cursor, and the call for the next page."""
 
-    def __init__(self, call: Call[CustomerPage], page: CustomerPage, max_items: int | None) -> None:
+    def __init__(self, call: Call[CustomerPage], page: CustomerPage) -> None:
+        assert call.op.paging is not None
         self._call = call
         self._page = page
-        self._max_items = max_items
+        self._cursor = call.op.paging.cursor
+        self._max_items = call.max_items
 
     @property
     def data(self) -> list[Customer]:
@@ -49,12 +51,12 @@ class _BasePage:
     def has_next_page(self) -> bool:
         token = self._page.next_token
         # A server repeating the cursor it was given would otherwise loop forever.
-        return bool(token) and token != self._call.query.get("nextToken")
+        return bool(token) and token != self._call.query.get(self._cursor)
 
     def _next_call(self) -> Call[CustomerPage] | None:
         if not self.has_next_page():
             return None
-        query: dict[str, Any] = {**self._call.query, "nextToken": self._page.next_token}
+        query: dict[str, Any] = {**self._call.query, self._cursor: self._page.next_token}
         return attrs.evolve(self._call, query=query)
 
     def _take(self, seen: int) -> list[Customer]:
@@ -81,9 +83,8 @@ class SyncPage(_BasePage):
         client: TogaiCustomers,
         call: Call[CustomerPage],
         page: CustomerPage,
-        max_items: int | None = None,
     ) -> None:
-        super().__init__(call, page, max_items)
+        super().__init__(call, page)
         self._client = client
 
     def next_page(self) -> SyncPage | None:
@@ -92,7 +93,7 @@ class SyncPage(_BasePage):
         if call is None:
             return None
         page = self._client._execute(call).parse()
-        return SyncPage(self._client, call, page, self._max_items)
+        return SyncPage(self._client, call, page)
 
     def iter_pages(self) -> Iterator[SyncPage]:
         """This page, then each following page, fetched as you go."""
@@ -119,9 +120,8 @@ class AsyncPage(_BasePage):
         client: AsyncTogaiCustomers,
         call: Call[CustomerPage],
         page: CustomerPage,
-        max_items: int | None = None,
     ) -> None:
-        super().__init__(call, page, max_items)
+        super().__init__(call, page)
         self._client = client
 
     async def next_page(self) -> AsyncPage | None:
@@ -130,7 +130,7 @@ class AsyncPage(_BasePage):
         if call is None:
             return None
         page = (await self._client._execute(call)).parse()
-        return AsyncPage(self._client, call, page, self._max_items)
+        return AsyncPage(self._client, call, page)
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage]:
         """This page, then each following page, fetched as you go."""
@@ -153,16 +153,13 @@ class AsyncPaginator:
     """What the async ``list_customers()`` returns: await it for the first page, or
     ``async for`` over it for every customer across pages."""
 
-    def __init__(
-        self, client: AsyncTogaiCustomers, call: Call[CustomerPage], max_items: int | None
-    ) -> None:
+    def __init__(self, client: AsyncTogaiCustomers, call: Call[CustomerPage]) -> None:
         self._client = client
         self._call = call
-        self._max_items = max_items
 
     async def _first(self) -> AsyncPage:
         page = (await self._client._execute(self._call)).parse()
-        return AsyncPage(self._client, self._call, page, self._max_items)
+        return AsyncPage(self._client, self._call, page)
 
     def __await__(self) -> Generator[Any, None, AsyncPage]:
         return self._first().__await__()

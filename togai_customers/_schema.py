@@ -109,4 +109,6 @@ def json_schema(
         schema["required"] = required
     if strict:
         schema["additionalProperties"] = False
+        if getattr(cls, "__requires_a_field__", False):
+            schema["minProperties"] = 1
     return schema

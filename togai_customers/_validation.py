@@ -12,7 +12,7 @@ import attrs
 from ._exceptions import FieldError, RequestValidationError
 from ._fields import Constraints, constraints_of, to_camel
 
-__all__ = ["check", "validate"]
+__all__ = ["check", "nothing_to_change", "validate"]
 
 
 _HINTS: dict[type[Any], dict[str, Any]] = {}
@@ -23,12 +23,6 @@ def _hints(cls: type[Any]) -> dict[str, Any]:
     if hints is None:
         hints = _HINTS[cls] = typing.get_type_hints(cls)
     return hints
-
-
-def _describe_type(tp: Any) -> str:
-    return {str: "a string", int: "an integer", bool: "a boolean", float: "a number"}.get(
-        tp, getattr(tp, "__name__", str(tp))
-    )
 
 
 def _type_error(value: Any, tp: Any) -> str | None:
@@ -119,9 +113,20 @@ def _walk_items(
             _walk(item, p, w, out)
 
 
+def nothing_to_change(names: list[str]) -> str:
+    """The message for a request that needs a field and has none (``names``: what it takes)."""
+    return f"nothing to change: give at least one of {', '.join(names)}"
+
+
 def validate(model: Any) -> list[FieldError]:
     """Every way ``model`` breaks the spec (types, lengths, patterns, counts, enums)."""
     out: list[FieldError] = []
+    cls = type(model)
+    fields = attrs.fields(cls)
+    if getattr(cls, "__requires_a_field__", False) and all(
+        getattr(model, a.name) is None for a in fields
+    ):
+        out.append(FieldError("", "", nothing_to_change([a.name for a in fields])))
     _walk(model, "", "", out)
     return out
 

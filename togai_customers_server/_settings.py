@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
+from togai_customers._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, api_key_from_env
+
+if TYPE_CHECKING:
+    from togai_customers import AsyncTogaiCustomers
+
 __all__ = ["ServeOptions"]
+
+# Never sent: with forward_auth every call carries the caller's own key (``with_options``).
+_FORWARDED_KEY = "forwarded-per-request"
 
 
 @attrs.frozen(kw_only=True)
@@ -29,5 +39,20 @@ class ServeOptions:
     #: Upstream Togai API key (env TOGAI_API_KEY); never logged.
     api_key: str | None = attrs.field(default=None, repr=False)
     base_url: str | None = None
-    timeout: float = 30.0
-    max_retries: int = 2
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+
+    def has_upstream_key(self) -> bool:
+        """Whether calls upstream can be authenticated: a key (or TOGAI_API_KEY), or callers'."""
+        return self.forward_auth or api_key_from_env(self.api_key) is not None
+
+    def client(self) -> AsyncTogaiCustomers:
+        """The SDK client the servers share, configured from these options (and TOGAI_*)."""
+        from togai_customers import AsyncTogaiCustomers
+
+        api_key = api_key_from_env(self.api_key)
+        if api_key is None and self.forward_auth:
+            api_key = _FORWARDED_KEY
+        return AsyncTogaiCustomers(
+            api_key, base_url=self.base_url, timeout=self.timeout, max_retries=self.max_retries
+        )

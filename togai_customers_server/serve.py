@@ -25,11 +25,13 @@ import attrs
 import uvicorn
 
 from togai_customers import AsyncTogaiCustomers
+from togai_customers._config import DEFAULT_BASE_URL, MissingAPIKeyError
 
 from ._security import InsecureBindError, check_bind
 from ._settings import ServeOptions
+from ._sockets import listening_socket
 
-__all__ = ["ServeError", "client_from_options", "serve"]
+__all__ = ["ServeError", "check_options", "serve"]
 
 #: Seconds open connections get to finish when shutting down.
 GRACEFUL_SHUTDOWN_SECONDS = 3
@@ -48,33 +50,15 @@ class _Surface:
     lifespan: Literal["on", "off"] = "on"
 
 
-# Never sent: with --forward-auth every call carries the caller's own key instead.
-_FORWARDED_KEY = "forwarded-per-request"
-
-
-def client_from_options(options: ServeOptions) -> AsyncTogaiCustomers:
-    """The SDK client the servers share, configured from ``options`` (and TOGAI_* variables)."""
-    api_key = options.api_key
-    if not api_key and options.forward_auth:
-        api_key = _FORWARDED_KEY
-    return AsyncTogaiCustomers(
-        api_key,
-        base_url=options.base_url,
-        timeout=options.timeout,
-        max_retries=options.max_retries,
-    )
-
-
-def _check(options: ServeOptions) -> None:
+def check_options(options: ServeOptions) -> None:
+    """Raise :class:`ServeError` for options that cannot work (no key, unsafe bind, ...)."""
     if not (options.rest or options.mcp or options.sandbox):
         raise ServeError(
             "Nothing to serve: --no-rest and --no-mcp leave no server (add --sandbox)."
         )
-    has_key = bool(options.api_key or os.environ.get("TOGAI_API_KEY"))
-    if not (options.sandbox or options.forward_auth or has_key):
+    if not (options.sandbox or options.has_upstream_key()):
         raise ServeError(
-            "No Togai API key: set TOGAI_API_KEY (or pass --api-key), or run against the local "
-            "emulator with --sandbox."
+            str(MissingAPIKeyError("pass --api-key, or run the local emulator with --sandbox"))
         )
     if options.server_token and options.forward_auth:
         raise ServeError(
@@ -92,22 +76,15 @@ def _check(options: ServeOptions) -> None:
 
 
 def _bind(host: str, port: int, label: str, option: str) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
-    # listening socket's proto says TCP (proto 0 costs ~40 ms per request on a kept-alive link).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
+        return listening_socket(host, port)
     except OSError as exc:
-        sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise ServeError(
                 f"Port {port} on {host} is already in use ({label}); stop the other program or "
                 f"choose another port with {option}."
             ) from None
         raise ServeError(f"Cannot listen on {host}:{port} ({label}): {exc.strerror}.") from None
-    return sock
 
 
 def _connect_host(host: str) -> str:
@@ -122,7 +99,12 @@ def _url(host: str, port: int) -> str:
 
 
 class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to :func:`serve` (one handler for all)."""
+    """A uvicorn server that leaves signal handling to :func:`serve` (one handler for all).
+
+    uvicorn offers no option for this: each ``Server.serve`` installs its own handlers (only the
+    last one would hear Ctrl-C) and re-raises the signal when it stops (SIGTERM would then kill the
+    process instead of letting it exit 0), so ``capture_signals`` is overridden to do nothing.
+    """
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -198,7 +180,7 @@ def _describe(options: ServeOptions, out: TextIO) -> None:
     upstream = (
         "the sandbox (local emulator)"
         if options.sandbox
-        else (options.base_url or os.environ.get("TOGAI_BASE_URL") or "https://api.togai.com")
+        else (options.base_url or os.environ.get("TOGAI_BASE_URL") or DEFAULT_BASE_URL)
     )
     lines = ["Togai Customers servers:"]
     if options.rest:
@@ -258,7 +240,7 @@ async def _serve(options: ServeOptions, out: TextIO) -> int:
                 api_key=key or "sandbox",
                 base_url=_url(_connect_host(options.host), options.sandbox_port),
             )
-        client: AsyncTogaiCustomers = client_from_options(options)
+        client: AsyncTogaiCustomers = options.client()
         try:
             if options.rest:
                 from .rest import create_rest_app
@@ -281,7 +263,7 @@ def serve(options: ServeOptions, *, out: TextIO | None = None) -> int:
 
     Raises :class:`ServeError` for options that cannot work (no API key, unsafe bind, busy port).
     """
-    _check(options)
+    check_options(options)
     try:
         return asyncio.run(_serve(options, out or sys.stdout))
     except KeyboardInterrupt:  # a Ctrl-C before the handlers were installed

@@ -178,7 +178,7 @@ def test_update_without_fields_is_a_usage_error(cli, make_customer):
     make_customer("c1")
     r = cli("update", "c1")
     assert r.exit_code == 2
-    assert r.stderr.startswith("Error: nothing to update: give at least one of --name")
+    assert r.stderr.startswith("Error: nothing to change: give at least one of --name")
 
 
 def test_delete_with_yes(cli, api, make_customer):

@@ -75,7 +75,9 @@ def test_missing_api_key_exit_2(togai_sandbox_url):
     """Without --api-key or TOGAI_API_KEY the CLI says how to give one (exit 2)."""
     r = CliRunner().invoke(app, ["--base-url", togai_sandbox_url, "get", "c1"])
     assert r.exit_code == 2
-    assert r.stderr == "Error: No API key: pass --api-key or set TOGAI_API_KEY.\n"
+    assert r.stderr == (
+        "Error: No Togai API key: pass --api-key, or set the TOGAI_API_KEY environment variable.\n"
+    )
 
 
 def test_api_key_from_environment(togai_sandbox_url, api_key, make_customer):

@@ -7,9 +7,7 @@ it arrives, so the retry counts asserted here are the ones a real server would s
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -17,7 +15,6 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-import stamina
 from _sdk_support import FakeClock
 
 from togai_customers import (
@@ -27,6 +24,7 @@ from togai_customers import (
     AsyncTogaiCustomers,
     InternalServerError,
     TogaiCustomers,
+    _client,
 )
 from togai_customers._operations import OPERATIONS
 from togai_customers_server.sandbox import Sandbox, SandboxTransport, create_app
@@ -255,11 +253,10 @@ async def test_create_whose_response_was_lost_returns_the_stored_customer(
 
 @pytest.fixture
 def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """Real backoff (stamina testing mode off); sleeping advances a fake clock instead."""
-    stamina.set_testing(False)
+    """Real backoff; the SDK's waits advance a fake clock instead of sleeping."""
     clock = FakeClock()
-    monkeypatch.setattr(time, "sleep", clock.sleep)
-    monkeypatch.setattr(asyncio, "sleep", clock.asleep)
+    monkeypatch.setattr(_client, "_sleep", clock.sleep)
+    monkeypatch.setattr(_client, "_asleep", clock.asleep)
     return clock
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -11,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-import stamina
 from _sdk_support import FakeClock, Script, customer_json, resolve
 
 from togai_customers import (
@@ -24,13 +21,14 @@ from togai_customers import (
     InternalServerError,
     NotFoundError,
     RateLimitError,
+    _client,
 )
 
 NEW_CUSTOMER = {
     "id": "c1",
     "name": "Acme Corp",
     "primary_email": "billing@acme.com",
-    "address": {"line1": "1 Main St"},
+    "address": {"line1": "1 Main St", "city": "Springfield", "country": "US"},
 }
 CONTACT = {"name": "Jane Doe", "email": "jane@acme.com"}
 
@@ -229,11 +227,10 @@ async def test_create_first_attempt_409_is_a_conflict(make_client):
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """Real backoff computation (stamina testing mode off) with a fake clock."""
-    stamina.set_testing(False)
+    """Real backoff computation; the SDK's waits advance a fake clock instead of sleeping."""
     fake = FakeClock()
-    monkeypatch.setattr(time, "sleep", fake.sleep)
-    monkeypatch.setattr(asyncio, "sleep", fake.asleep)
+    monkeypatch.setattr(_client, "_sleep", fake.sleep)
+    monkeypatch.setattr(_client, "_asleep", fake.asleep)
     return fake
 
 

@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 from _sdk_support import Script, resolve
 
-from togai_customers import Address, CreateAccountRequest, RequestValidationError, Setting
+from togai_customers import (
+    Address,
+    CreateAccountRequest,
+    RequestValidationError,
+    Setting,
+    TogaiCustomers,
+)
 
 GOOD: dict[str, Any] = {
     "id": "c1",
@@ -202,7 +208,7 @@ async def test_boundary_values_are_accepted(make_client, field, value):
 
 def test_models_and_mappings_are_interchangeable():
     """An Address model and the equivalent snake_case mapping build the same request."""
-    from togai_customers._calls import create_customer
+    create_customer = TogaiCustomers.create_customer.build
 
     by_model = create_customer(**_with(address=Address(line1="1 Main St", postal_code="12345")))
     by_mapping = create_customer(**_with(address={"line1": "1 Main St", "postal_code": "12345"}))
@@ -241,7 +247,7 @@ def test_wire_parsing_rejects_explicit_nulls_naming_the_field():
 )
 def test_email_pattern_follows_the_json_schema_dialect(email, valid):
     """\\S means what JSON Schema (ECMAScript) means, so schema and validator agree."""
-    from togai_customers._calls import create_customer_contact
+    create_customer_contact = TogaiCustomers.create_customer_contact.build
 
     if valid:
         assert create_customer_contact("c1", name="J", email=email).body.email == email

@@ -36,7 +36,6 @@ LOGGERS = [
     "uvicorn.access",
     "litestar",
     "mcp",
-    "stamina",
     "asyncio",
 ]
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from .._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from . import _commands
 from ._servers import register as _register_servers
 from ._state import CliState
@@ -46,11 +47,15 @@ def _global(
         typer.Option(
             envvar="TOGAI_BASE_URL",
             show_default=False,
-            help="API base URL (default https://api.togai.com).",
+            help=f"API base URL (default {DEFAULT_BASE_URL}).",
         ),
     ] = None,
-    timeout: Annotated[float, typer.Option(min=0.1, help="Request timeout, seconds.")] = 30.0,
-    max_retries: Annotated[int, typer.Option(min=0, help="Retries per request.")] = 2,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Request timeout, seconds.")
+    ] = DEFAULT_TIMEOUT,
+    max_retries: Annotated[
+        int, typer.Option(min=0, help="Retries per request.")
+    ] = DEFAULT_MAX_RETRIES,
     output: Annotated[
         OutputFormat | None,
         typer.Option(

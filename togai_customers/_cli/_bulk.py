@@ -21,11 +21,11 @@ from typing import IO, Any
 import attrs
 import typer
 
-from .. import _calls
+from .._calls import builder
 from .._exceptions import ConflictError, RequestValidationError, TogaiError
 from .._fields import to_camel
 from .._models import CreateCustomerRequest, Customer, Model
-from .._operations import CREATE_CUSTOMER, LIST_CUSTOMERS
+from .._operations import CREATE_CUSTOMER, GET_CUSTOMER, LIST_CUSTOMERS, Call
 from .._serde import parse_request
 from .._validation import check
 from ._columns import columns, nested_values, parse_cell
@@ -42,9 +42,8 @@ _OUTPUT_ONLY_KEYS = frozenset(to_camel(a.name) for a in attrs.fields(Customer)) 
 _OUTPUT_ONLY_COLUMNS = frozenset(c.name for c in columns(Customer, with_json=True)) - frozenset(
     c.name for c in columns(_REQUEST)
 )
-#: Fields compared when a customer already exists (those a create sets and a customer shows).
-_COMPARED = tuple(a.name for a in attrs.fields(_REQUEST) if a.name in attrs.fields_dict(Customer))
-_PAGE_MAX = {q.name: q for q in LIST_CUSTOMERS.query_params}["page_size"].maximum
+_PAGE_MAX = LIST_CUSTOMERS.param("page_size").maximum
+_create_call = builder(CREATE_CUSTOMER)
 
 
 @attrs.frozen(kw_only=True)
@@ -63,7 +62,7 @@ class ImportSummary(Model):
 class _Row:
     line: int
     raw: Any
-    kwargs: dict[str, Any] | None = None  # the create arguments; None when malformed
+    call: Call[Any] | None = None  # the create, built and checked; None when malformed
     error: str | None = None
 
 
@@ -123,13 +122,12 @@ def _csv_rows(path: Path) -> Iterator[_Row]:
             if problems:
                 yield _Row(line, raw, error="; ".join(problems))
                 continue
-            kwargs = nested_values(_REQUEST, values)
             try:
-                _calls.create_customer(**kwargs)
+                call = _create_call(**nested_values(_REQUEST, values))
             except RequestValidationError as exc:
                 yield _Row(line, raw, error=_describe(exc, wire=False))
                 continue
-            yield _Row(line, raw, kwargs)
+            yield _Row(line, raw, call)
 
 
 def _jsonl_rows(path: Path) -> Iterator[_Row]:
@@ -153,7 +151,7 @@ def _jsonl_rows(path: Path) -> Iterator[_Row]:
             except RequestValidationError as exc:
                 yield _Row(line, data, error=_describe(exc, wire=True))
                 continue
-            yield _Row(line, data, {a.name: getattr(model, a.name) for a in attrs.fields(_REQUEST)})
+            yield _Row(line, data, Call(CREATE_CUSTOMER, body=model))
 
 
 def _reader(path: Path) -> Iterator[_Row]:
@@ -201,37 +199,32 @@ class _FailedRows:
         return str(self.path)
 
 
-async def _create(client: Any, kwargs: dict[str, Any]) -> tuple[str, str | None]:
+async def _create(client: Any, call: Call[Any]) -> tuple[str, str | None]:
     """``("created"|"present"|"failed", error)`` for one row.
 
     "created" means this run saw the 201. A row the API already held, including one stored by an
     attempt whose answer was lost (the SDK then returns the stored customer), is "present" when
-    its data matches the row.
+    it is the same customer (:meth:`CreateCustomerRequest.differences`).
     """
+    request: CreateCustomerRequest = call.body
     try:
-        raw = await client.with_raw_response.create_customer(**kwargs)
-        existing = raw.parse()
+        raw = await client._execute(call)
         if raw.status_code == CREATE_CUSTOMER.success_status:
             return "created", None
+        return "present", None  # the SDK recovered a lost answer: the customer is the row's
     except ConflictError as conflict:
         try:
-            existing = await client.get_customer(kwargs["id"])
+            existing = await client._run(
+                Call(GET_CUSTOMER, path_params={"customer_id": request.id})
+            )
         except TogaiError as exc:
             return "failed", f"{conflict}; then fetching it failed: {exc}"
     except TogaiError as exc:
         return "failed", str(exc)
-    differing = [
-        to_camel(name)
-        for name in _COMPARED
-        if _normal(getattr(existing, name)) != _normal(kwargs.get(name))
-    ]
+    differing = [to_camel(name) for name in request.differences(existing)]
     if differing:
         return "failed", f"already exists with different {', '.join(differing)}"
     return "present", None
-
-
-def _normal(value: Any) -> Any:
-    return value.to_dict() if isinstance(value, Model) else value
 
 
 def run_import(state: CliState, path: Path, concurrency: int) -> int:
@@ -286,8 +279,8 @@ def run_import(state: CliState, path: Path, concurrency: int) -> int:
 
     async def work(queue: asyncio.Queue[_Row | None]) -> None:
         while (row := await queue.get()) is not None:
-            assert row.kwargs is not None
-            kind, error = await _create(client, row.kwargs)
+            assert row.call is not None
+            kind, error = await _create(client, row.call)
             report(row, kind, error)
 
     async def main() -> None:

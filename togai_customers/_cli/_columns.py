@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from .._fields import Constraints, constraints_of, to_camel
+from .._fields import Constraints, constraints_of
 from .._serde import format_datetime
 
 __all__ = ["Column", "columns", "flat_record", "nested_values", "parse_cell", "strip_optional"]
@@ -48,10 +48,6 @@ class Column:
     def option(self) -> str:
         """The command-line spelling, ``--primary-email``."""
         return "--" + self.name.replace("_", "-")
-
-    @property
-    def wire_path(self) -> str:
-        return ".".join(to_camel(p) for p in self.path)
 
 
 def strip_optional(tp: Any) -> Any:

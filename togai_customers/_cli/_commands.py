@@ -1,39 +1,31 @@
-"""The API commands: one thin call into the SDK each; help and options come from the table/models.
+"""The API commands, generated from the operation table: one command per row.
 
-Bulk ``import``/``export`` are declared here and implemented in ``_bulk`` (imported when run).
+A row's ``cli_command`` names its command (``get``, ``contacts create``). Its path parameters
+become arguments, its query parameters options (with the row's bounds), its request model's flat
+columns options (``_options``); what else a command gets follows from the row: ``--from-json``
+with a request body, ``--dry-run`` unless it is read-only, a confirmation (and ``--yes``) when it
+is destructive, ``--all``/``--max-items`` and progress when it pages. Help is the row's summary and
+description. Bulk ``import``/``export`` are hand-written (``_bulk``, imported when run).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import attrs
 import typer
 
-from .. import _calls
+from .._calls import builder
 from .._exceptions import RequestValidationError
-from .._models import (
-    CreateCustomerContactRequest,
-    CreateCustomerRequest,
-    Customer,
-    UpdateCustomerRequest,
-)
-from .._operations import (
-    CREATE_CUSTOMER,
-    CREATE_CUSTOMER_CONTACT,
-    DELETE_CUSTOMER,
-    GET_CUSTOMER,
-    LIST_CUSTOMERS,
-    UPDATE_CUSTOMER,
-    Operation,
-)
+from .._operations import OPERATIONS, Call, Operation, Param
 from .._serde import parse_request
-from .._validation import check
+from .._validation import check, nothing_to_change
 from ._dry_run import show_request
 from ._errors import guarded
 from ._options import column_options, option_errors
@@ -42,32 +34,21 @@ from ._state import CliState, UsageError
 
 __all__ = ["register"]
 
-#: Short spellings the issue asks for, next to the derived ``--primary-email`` etc.
+#: Short spellings, next to the derived ``--primary-email`` etc.
 _ALIASES = {"primary_email": "--email", "account_invoice_currency": "--invoice-currency"}
-_PAGE_SIZE = {q.name: q for q in LIST_CUSTOMERS.query_params}["page_size"]
-_NEXT_TOKEN = {q.name: q for q in LIST_CUSTOMERS.query_params}["next_token"]
+#: Help of the command groups rows name (``contacts create``).
+_GROUP_HELP = {"contacts": "Manage the contacts of a customer."}
 
 
-def _help(op: Operation, extra: str = "") -> str:
+def _help(op: Operation[Any], extra: str = "") -> str:
     """Command help: the row's summary and description (plus CLI specifics)."""
     text = f"{op.summary}.\n\n{op.description}"
     return f"{text}\n\n{extra}" if extra else text
 
 
-CustomerId = Annotated[str, typer.Argument(help="The customer's id.", show_default=False)]
-DryRun = Annotated[
-    bool, typer.Option("--dry-run", help="Print the request (key redacted) and send nothing.")
-]
-
-
 class ExportFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
-
-
-def _kwargs(model: Any) -> dict[str, Any]:
-    """A request model as the SDK method's keyword arguments."""
-    return {a.name: getattr(model, a.name) for a in attrs.fields(type(model))}
 
 
 def _read_json(source: str) -> Any:
@@ -83,15 +64,7 @@ def _read_json(source: str) -> Any:
         ) from None
 
 
-def _build(cls: type[Any], builder: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run an SDK call builder, naming rejected fields by their options."""
-    try:
-        return builder(*args, **kwargs)
-    except RequestValidationError as exc:
-        raise option_errors(exc, cls) from None
-
-
-def _run(state: CliState, call: Any, title: str, *, dry_run: bool) -> None:
+def _run(state: CliState, call: Call[Any], title: str, *, dry_run: bool) -> None:
     """Print the request (``--dry-run``), or send the call as built and checked, and show it."""
     if dry_run:
         show_request(state, call)
@@ -101,188 +74,228 @@ def _run(state: CliState, call: Any, title: str, *, dry_run: bool) -> None:
     emit_record(state.output_format(), result, title=title)
 
 
-def register(app: typer.Typer) -> None:
-    """Add the API commands to ``app``."""
+def _option_name(p: Param) -> str:
+    return "--" + p.name.replace("_", "-")
 
-    @app.command(
-        "create",
-        help=_help(
-            CREATE_CUSTOMER,
-            "Give the fields as options, or the "
-            "whole camelCase request body with --from-json FILE (- for stdin).",
-        ),
+
+# The generated signature -------------------------------------------------------------------
+
+
+def _param(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
     )
-    @guarded
-    @column_options(
-        CreateCustomerRequest, aliases=_ALIASES, required_note="Required unless --from-json."
-    )
-    def create(
-        ctx: typer.Context,
-        fields: dict[str, Any],
-        from_json: Annotated[
-            str | None,
-            typer.Option(
-                "--from-json",
-                metavar="FILE|-",
-                show_default=False,
-                help="Read the request body (camelCase JSON) from FILE, or - for stdin.",
-            ),
-        ] = None,
-        dry_run: DryRun = False,
-    ) -> None:
-        state = CliState.of(ctx)
-        if from_json is not None:
-            if fields:
-                raise UsageError("give either --from-json or field options, not both")
-            model = parse_request(_read_json(from_json), CreateCustomerRequest)
-            check(model, wire=True)
-            kwargs = _kwargs(model)
-        else:
-            from ._columns import nested_values
 
-            kwargs = nested_values(CreateCustomerRequest, fields)
-        call = _build(CreateCustomerRequest, _calls.create_customer, **kwargs)
-        _run(state, call, "Created customer", dry_run=dry_run)
 
-    @app.command(
-        "list",
-        help=_help(
-            LIST_CUSTOMERS,
-            "Without --all or --max-items one page is "
-            "shown, and the token of the next page is printed on stderr.",
-        ),
-    )
-    @guarded
-    def list_(
-        ctx: typer.Context,
-        page_size: Annotated[
-            int | None,
-            typer.Option(
-                min=_PAGE_SIZE.minimum,
-                max=_PAGE_SIZE.maximum,
-                help=_PAGE_SIZE.description,
-                show_default=False,
-            ),
-        ] = None,
-        all_pages: Annotated[
-            bool, typer.Option("--all", help="Follow every page (progress on stderr).")
-        ] = False,
-        max_items: Annotated[
-            int | None,
-            typer.Option(min=1, help="Follow pages until this many customers.", show_default=False),
-        ] = None,
-        next_token: Annotated[
-            str | None, typer.Option(help=_NEXT_TOKEN.description, show_default=False)
-        ] = None,
-    ) -> None:
-        state = CliState.of(ctx)
-        fmt = state.output_format()
-        with state.client() as client:
-            first = client.list_customers(page_size=page_size, next_token=next_token)
-            if not all_pages and max_items is None:
-                emit_list(fmt, first.data, Customer, title="Customers")
-                if first.has_next_page():
-                    typer.echo(f"Next token: {first.next_token}", err=True)
-                return
-            from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn
-
-            resume: list[str | None] = [None]
-
-            def customers(progress: Progress, task: Any) -> Iterator[Customer]:
-                count = 0
-                for page in first.iter_pages():
-                    for i, customer in enumerate(page.data):
-                        yield customer
-                        count += 1
-                        progress.update(task, completed=count)
-                        if max_items is not None and count >= max_items:
-                            if i == len(page.data) - 1 and page.has_next_page():
-                                resume[0] = page.next_token
-                            return
-
-            console = Console(stderr=True)
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("Fetching customers: {task.completed}"),
-                console=console,
-                transient=True,
-                disable=not console.is_terminal,
-            ) as progress:
-                task = progress.add_task("list", total=None)
-                emit_list(fmt, customers(progress, task), Customer, title="Customers")
-            if resume[0]:
-                typer.echo(f"Next token: {resume[0]}", err=True)
-
-    @app.command("get", help=_help(GET_CUSTOMER))
-    @guarded
-    def get(ctx: typer.Context, customer_id: CustomerId) -> None:
-        state = CliState.of(ctx)
-        with state.client() as client:
-            customer = client.get_customer(customer_id)
-        emit_record(state.output_format(), customer, title="Customer")
-
-    @app.command(
-        "update",
-        help=_help(UPDATE_CUSTOMER, "Address options replace the whole address, as the API does."),
-    )
-    @guarded
-    @column_options(UpdateCustomerRequest, aliases=_ALIASES)
-    def update(
-        ctx: typer.Context, customer_id: CustomerId, fields: dict[str, Any], dry_run: DryRun = False
-    ) -> None:
-        from ._columns import columns, nested_values
-
-        state = CliState.of(ctx)
-        if not fields:
-            names = ", ".join(c.option for c in columns(UpdateCustomerRequest))
-            raise UsageError(f"nothing to update: give at least one of {names}")
-        kwargs = nested_values(UpdateCustomerRequest, fields)
-        call = _build(UpdateCustomerRequest, _calls.update_customer, customer_id, **kwargs)
-        _run(state, call, "Updated customer", dry_run=dry_run)
-
-    @app.command(
-        "delete",
-        help=_help(
-            DELETE_CUSTOMER,
-            "Asks for confirmation on a terminal; without a terminal, --yes is required.",
-        ),
-    )
-    @guarded
-    def delete(
-        ctx: typer.Context,
-        customer_id: CustomerId,
-        yes: Annotated[
-            bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")
-        ] = False,
-        dry_run: DryRun = False,
-    ) -> None:
-        state = CliState.of(ctx)
-        call = _calls.delete_customer(customer_id)
-        if not yes and not dry_run:
-            if not sys.stdin.isatty():
-                raise UsageError(
-                    f"refusing to delete customer {customer_id} without --yes "
-                    "(stdin is not a terminal)"
-                )
-            typer.confirm(f"Delete customer {customer_id}? This cannot be undone.", abort=True)
-        _run(state, call, f"Deleted customer {customer_id}", dry_run=dry_run)
-
-    contacts = typer.Typer(help="Manage the contacts of a customer.", no_args_is_help=True)
-    app.add_typer(contacts, name="contacts")
-
-    @contacts.command("create", help=_help(CREATE_CUSTOMER_CONTACT))
-    @guarded
-    @column_options(CreateCustomerContactRequest, required=True)
-    def create_contact(
-        ctx: typer.Context, customer_id: CustomerId, fields: dict[str, Any], dry_run: DryRun = False
-    ) -> None:
-        state = CliState.of(ctx)
-        call = _build(
-            CreateCustomerContactRequest, _calls.create_customer_contact, customer_id, **fields
+def _url_parameters(op: Operation[Any]) -> list[inspect.Parameter]:
+    """Path parameters as arguments, query parameters as options with the row's bounds."""
+    out = []
+    for p in op.path_params:
+        arg = typer.Argument(help=p.description, show_default=False)
+        out.append(_param(p.name, Annotated[str, arg], inspect.Parameter.empty))
+    for p in op.query_params:
+        opt = typer.Option(
+            _option_name(p), help=p.description, show_default=False, min=p.minimum, max=p.maximum
         )
-        _run(state, call, "Created contact", dry_run=dry_run)
+        out.append(_param(p.name, Annotated[Optional[p.value_type], opt]))  # noqa: UP045
+    return out
 
+
+def _flags(op: Operation[Any]) -> list[inspect.Parameter]:
+    """What the row's nature adds: --from-json, --dry-run, --yes, --all, --max-items."""
+    out = []
+    if op.request_type is not None:
+        opt = typer.Option(
+            "--from-json",
+            metavar="FILE|-",
+            show_default=False,
+            help="Read the request body (camelCase JSON) from FILE, or - for stdin.",
+        )
+        out.append(_param("from_json", Annotated[Optional[str], opt]))  # noqa: UP045
+    if not op.read_only:
+        opt = typer.Option("--dry-run", help="Print the request (key redacted) and send nothing.")
+        out.append(_param("dry_run", Annotated[bool, opt], False))
+    if op.destructive:
+        opt = typer.Option("--yes", "-y", help="Do not ask for confirmation.")
+        out.append(_param("yes", Annotated[bool, opt], False))
+    if op.paging is not None:
+        every = typer.Option("--all", help="Follow every page (progress on stderr).")
+        most = typer.Option(min=1, help="Follow pages until this many items.", show_default=False)
+        out.append(_param("all_pages", Annotated[bool, every], False))
+        out.append(_param("max_items", Annotated[Optional[int], most]))  # noqa: UP045
+    return out
+
+
+def _with_signature(func: Callable[..., Any], params: list[inspect.Parameter]) -> None:
+    ctx = inspect.Parameter(
+        "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+    )
+    func.__signature__ = inspect.Signature([ctx, *params])  # type: ignore[attr-defined]
+    func.__annotations__ = {p.name: p.annotation for p in [ctx, *params]}
+
+
+# What a command does -----------------------------------------------------------------------
+
+
+def _body(op: Operation[Any], fields: dict[str, Any], from_json: str | None) -> dict[str, Any]:
+    """The builder's body arguments, from the column options or a camelCase JSON document."""
+    from ._columns import columns, nested_values
+
+    cls = op.request_type
+    assert cls is not None
+    if from_json is None:
+        if getattr(cls, "__requires_a_field__", False) and not fields:
+            raise UsageError(nothing_to_change([c.option for c in columns(cls)]))
+        return nested_values(cls, fields)
+    if fields:
+        raise UsageError("give either --from-json or field options, not both")
+    model = parse_request(_read_json(from_json), cls)
+    check(model, wire=True)
+    return {a.name: getattr(model, a.name) for a in attrs.fields(cls)}
+
+
+def _call(op: Operation[Any], kwargs: dict[str, Any]) -> Call[Any]:
+    """Run the row's SDK builder, naming rejected fields by their options."""
+    try:
+        return builder(op)(**kwargs)  # type: ignore[no-any-return]
+    except RequestValidationError as exc:
+        raise option_errors(exc, op.request_type, op.params) from None
+
+
+def _confirm(op: Operation[Any], call: Call[Any]) -> None:
+    """A destructive command asks first on a terminal and refuses without --yes elsewhere."""
+    what = " ".join(
+        f"{p.name.removesuffix('_id')} {call.path_params[p.name]}" for p in op.path_params
+    )
+    verb = op.cli_command.split()[-1]
+    if not sys.stdin.isatty():
+        raise UsageError(f"refusing to {verb} {what} without --yes (stdin is not a terminal)")
+    typer.confirm(f"{verb.capitalize()} {what}? This cannot be undone.", abort=True)
+
+
+def _item_type(op: Operation[Any]) -> type[Any]:
+    """The type of a paginated row's items (``Customer`` for ``CustomerPage.data``)."""
+    import typing
+
+    assert op.paging is not None
+    hint = typing.get_type_hints(op.response_type)[op.paging.items]
+    (item,) = typing.get_args(hint)
+    return item  # type: ignore[no-any-return]
+
+
+def _pages(
+    state: CliState, op: Operation[Any], call: Call[Any], *, all_pages: bool, max_items: int | None
+) -> None:
+    """One page (and its next token on stderr), or every page up to ``max_items``."""
+    fmt = state.output_format()
+    item = _item_type(op)
+    title = f"{item.__name__}s"
+    with state.client() as client:
+        first = client._run_paged(call)
+        if not all_pages and max_items is None:
+            emit_list(fmt, first.data, item, title=title)
+            if first.has_next_page():
+                typer.echo(f"Next token: {first.next_token}", err=True)
+            return
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        resume: list[str | None] = [None]
+
+        def items(progress: Progress, task: Any) -> Iterator[Any]:
+            count = 0
+            for page in first.iter_pages():
+                for i, value in enumerate(page.data):
+                    yield value
+                    count += 1
+                    progress.update(task, completed=count)
+                    if max_items is not None and count >= max_items:
+                        if i == len(page.data) - 1 and page.has_next_page():
+                            resume[0] = page.next_token
+                        return
+
+        console = Console(stderr=True)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn(f"Fetching {title.lower()}: {{task.completed}}"),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("list", total=None)
+            emit_list(fmt, items(progress, task), item, title=title)
+        if resume[0]:
+            typer.echo(f"Next token: {resume[0]}", err=True)
+
+
+def _command(op: Operation[Any]) -> Callable[..., None]:
+    """The Typer command of ``op``."""
+
+    def command(ctx: typer.Context, fields: dict[str, Any] | None = None, **given: Any) -> None:
+        state = CliState.of(ctx)
+        kwargs = {p.name: given[p.name] for p in op.params}
+        if op.request_type is not None:
+            kwargs.update(_body(op, fields or {}, given["from_json"]))
+        if op.paging is not None:
+            kwargs["max_items"] = given["max_items"]
+        call = _call(op, kwargs)
+        if op.paging is not None:
+            _pages(state, op, call, all_pages=given["all_pages"], max_items=given["max_items"])
+            return
+        dry_run = bool(given.get("dry_run"))
+        if op.destructive and not dry_run and not given["yes"]:
+            _confirm(op, call)
+        _run(state, call, op.summary, dry_run=dry_run)
+
+    command.__name__ = op.name
+    command.__doc__ = op.summary
+    params = _url_parameters(op) + _flags(op)
+    if op.request_type is None:
+        _with_signature(command, params)
+        return guarded(command)
+    _with_signature(command, [*params, _param("fields", dict[str, Any])])
+    note = "Required unless --from-json."
+    with_columns = column_options(op.request_type, aliases=_ALIASES, required_note=note)
+    return guarded(with_columns(command))
+
+
+def _extra_help(op: Operation[Any]) -> str:
+    notes = []
+    if op.request_type is not None:
+        notes.append(
+            "Give the fields as options, or the whole camelCase request body with "
+            "--from-json FILE (- for stdin)."
+        )
+    if op.paging is not None:
+        notes.append(
+            "Without --all or --max-items one page is shown, and the token of the next page is "
+            "printed on stderr."
+        )
+    if op.destructive:
+        notes.append("Asks for confirmation on a terminal; without a terminal, --yes is required.")
+    return " ".join(notes)
+
+
+def register(app: typer.Typer) -> None:
+    """Add one command per operation row, and the bulk commands, to ``app``."""
+    groups: dict[str, typer.Typer] = {}
+    for op in OPERATIONS:
+        *group, name = op.cli_command.split()
+        target = app
+        if group:
+            (group_name,) = group
+            if group_name not in groups:
+                groups[group_name] = typer.Typer(
+                    help=_GROUP_HELP.get(group_name, f"The {group_name} commands."),
+                    no_args_is_help=True,
+                )
+                app.add_typer(groups[group_name], name=group_name)
+            target = groups[group_name]
+        target.command(name, help=_help(op, _extra_help(op)))(_command(op))
+    _register_bulk(app)
+
+
+def _register_bulk(app: typer.Typer) -> None:
     @app.command(
         "import",
         help="Create customers in bulk from a .csv or .jsonl file.\n\n"

@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 import typer
 
-from .._base import Call
 from .._fields import constraints_of, to_camel
+from .._operations import Call
 from ._columns import strip_optional
 from ._output import print_json
 from ._state import REDACTED, CliState

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
 from .._exceptions import FieldError, RequestValidationError
+from .._operations import Param
 from ._columns import Column, columns
 
 __all__ = ["column_options", "option_errors"]
@@ -93,9 +94,17 @@ def column_options(
     return decorate
 
 
-def option_errors(exc: RequestValidationError, cls: type[Any]) -> RequestValidationError:
-    """The same errors, with each field named by its command-line option (``--name``)."""
-    by_path = {".".join(c.path): c.option for c in columns(cls)}
+def option_errors(
+    exc: RequestValidationError, cls: type[Any] | None, url: Sequence[Param] = ()
+) -> RequestValidationError:
+    """The same errors, with each field named as the command line spells it: body fields by
+    their option (``--name``), path parameters as arguments (``CUSTOMER_ID``), query parameters
+    by their option (``--page-size``)."""
+    by_path = {".".join(c.path): c.option for c in columns(cls)} if cls is not None else {}
+    for p in url:
+        by_path[p.name] = (
+            p.name.upper() if p.location == "path" else "--" + p.name.replace("_", "-")
+        )
     renamed = [
         FieldError(by_path.get(e.field, e.field), e.wire_field, e.message) for e in exc.errors
     ]

@@ -16,9 +16,7 @@ import typer
 
 from ._columns import columns, flat_record
 
-__all__ = ["FORMATS", "CsvWriter", "emit_list", "emit_record", "print_json"]
-
-FORMATS = ("table", "json", "jsonl", "csv")
+__all__ = ["CsvWriter", "emit_list", "emit_record", "print_json"]
 
 
 def print_json(data: Any) -> None:

@@ -222,11 +222,11 @@ def _register_mcp(app: typer.Typer) -> None:
         )
         if not stdio:
             _run_serve(options)
-        if not (sandbox or options.api_key):
-            typer.echo(
-                "Error: No Togai API key: set TOGAI_API_KEY (or pass --api-key), or use the "
-                "local emulator with --sandbox.",
-                err=True,
-            )
-            raise typer.Exit(code=1)
+        from togai_customers_server.serve import ServeError, check_options
+
+        try:
+            check_options(options)
+        except ServeError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(code=1) from None
         run_stdio(options)

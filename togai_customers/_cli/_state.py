@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MissingAPIKeyError
+
 if TYPE_CHECKING:
     from .._client import AsyncTogaiCustomers, TogaiCustomers
 
@@ -23,8 +25,8 @@ class UsageError(Exception):
 class CliState:
     api_key: str | None = attrs.field(default=None, repr=False)
     base_url: str | None = None
-    timeout: float = 30.0
-    max_retries: int = 2
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
     output: str | None = None  # table | json | jsonl | csv; None: table on a terminal, else json
     verbose: bool = False
 
@@ -45,32 +47,28 @@ class CliState:
             text = text.replace(self.api_key, REDACTED)
         return text
 
-    def _key(self) -> str:
-        if not self.api_key:
-            raise UsageError("No API key: pass --api-key or set TOGAI_API_KEY.")
-        return self.api_key
+    def _settings(self, api_key: str | None) -> dict[str, Any]:
+        if not api_key:
+            raise UsageError(str(MissingAPIKeyError("pass --api-key")))
+        return {
+            "api_key": api_key,
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+        }
 
     def client(self) -> TogaiCustomers:
         from .._client import TogaiCustomers
 
-        return TogaiCustomers(
-            self._key(), base_url=self.base_url, timeout=self.timeout, max_retries=self.max_retries
-        )
+        return TogaiCustomers(**self._settings(self.api_key))
 
     def async_client(self) -> AsyncTogaiCustomers:
         from .._client import AsyncTogaiCustomers
 
-        return AsyncTogaiCustomers(
-            self._key(), base_url=self.base_url, timeout=self.timeout, max_retries=self.max_retries
-        )
+        return AsyncTogaiCustomers(**self._settings(self.api_key))
 
     def offline_client(self) -> TogaiCustomers:
         """A client that only builds requests (``--dry-run``); works without a key."""
         from .._client import TogaiCustomers
 
-        return TogaiCustomers(
-            self.api_key or REDACTED,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-        )
+        return TogaiCustomers(**self._settings(self.api_key or REDACTED))

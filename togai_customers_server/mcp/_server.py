@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, cast
 
@@ -14,12 +14,13 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 
 from togai_customers import AsyncTogaiCustomers
-from togai_customers._operations import OPERATIONS
+from togai_customers._fields import constraints_of
+from togai_customers._models import CreateCustomerRequest
+from togai_customers._operations import OPERATIONS, Operation
 from togai_customers._version import __version__
 
 from .._security import ASGIApp, BearerTokenMiddleware, bearer_token, is_loopback
 from .._settings import ServeOptions
-from ..serve import client_from_options
 from ._tools import build_tool
 
 __all__ = [
@@ -27,33 +28,53 @@ __all__ = [
     "MCP_PATH",
     "create_mcp_app",
     "create_mcp_server",
+    "instructions",
     "run_stdio",
 ]
 
 MCP_PATH = "/mcp"
 
-INSTRUCTIONS = """\
-Tools for the customers of a Togai (usage-based billing) account.
 
-The model: a customer is the party you bill. It is named by an id chosen when it is created \
-(1 to 50 characters, e.g. "acme-corp", often your own user or organisation id), and has a name, \
-a primary email, a postal address, a status (ACTIVE or ARCHIVED) and a togaiCustomerId that \
-Togai assigns. A customer can have accounts (what usage is metered against; the first one can \
-be created together with the customer) and contacts (people who receive invoices or log in to \
-the customer portal).
+def _kind(op: Operation[Any]) -> str:
+    if op.read_only:
+        return "read-only"
+    if op.destructive:
+        return "cannot be undone: confirm with the user first"
+    return "changes data"
 
-How the tools fit together:
-- list-customers pages through every customer (page_size up to 50; pass the nextToken of a \
-result as next_token to get the next page; no nextToken means the last page). Use it to find ids.
-- get-customer reads one customer by id; update-customer changes its name, primary email or \
-address (only the fields you pass); delete-customer removes it for good (confirm first).
-- create-customer creates one with an id you choose; create-contact-customer adds a contact to \
-an existing customer (each call adds one more, so do not repeat a call that worked).
 
-Results are Togai's JSON (camelCase keys such as primaryEmail and togaiCustomerId); tool \
-arguments are snake_case (primary_email). A failed call returns an error result saying what went \
-wrong and what to do next (e.g. call list-customers when an id is not found).
-"""
+def instructions(ops: Sequence[Operation[Any]] = OPERATIONS) -> str:
+    """The server's instructions for an LLM, generated from the rows of the tools it serves."""
+    cid = constraints_of(attrs.fields(CreateCustomerRequest).id)
+    parts = [
+        "Tools for the customers of a Togai (usage-based billing) account.",
+        "The model: a customer is the party you bill. It is named by an id chosen when it is "
+        f"created ({cid.min_length} to {cid.max_length} characters, e.g. {cid.example!r}, often "
+        "your own user or organisation id), and has a name, a primary email, a postal address, "
+        "a status and a togaiCustomerId that Togai assigns. A customer can have accounts (what "
+        "usage is metered against; the first one can be created together with the customer) "
+        "and contacts (people who receive invoices or log in to the customer portal).",
+        "The tools:\n"
+        + "\n".join(f"- {op.tool_name} ({_kind(op)}): {op.description}" for op in ops),
+    ]
+    for op in ops:
+        if op.paging is not None:
+            size, cursor = op.param(op.paging.size), op.param(op.paging.cursor)
+            parts.append(
+                f"Paging: {op.tool_name} returns one page ({size.name} up to {size.maximum}). "
+                f"Pass the nextToken of a result as {cursor.name} to get the next page; a result "
+                "without nextToken is the last page (it may be empty)."
+            )
+    parts.append(
+        "Results are Togai's JSON (camelCase keys such as primaryEmail and togaiCustomerId); "
+        "tool arguments are snake_case (primary_email). A failed call returns an error result "
+        "saying what went wrong and what to do next."
+    )
+    return "\n\n".join(parts) + "\n"
+
+
+#: The instructions of a server with every tool.
+INSTRUCTIONS = instructions()
 
 
 @attrs.frozen
@@ -69,7 +90,7 @@ def _lifespan(
         if client is not None:  # the caller owns it
             yield _State(client)
             return
-        owned = client_from_options(options)
+        owned = options.client()
         try:
             yield _State(owned)
         finally:

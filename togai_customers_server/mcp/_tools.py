@@ -27,20 +27,17 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from togai_customers import AsyncTogaiCustomers
+from togai_customers._calls import builder
 from togai_customers._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
-    ConflictError,
-    NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     RequestValidationError,
     TogaiError,
 )
-from togai_customers._fields import constraints_of
-from togai_customers._models import CreateCustomerRequest
 from togai_customers._operations import Operation
 from togai_customers._schema import json_schema
 
@@ -48,45 +45,6 @@ __all__ = ["ClientResolver", "build_tool", "tool_arguments_model", "tool_descrip
 
 #: Returns the SDK client to use for one tool call (the shared one, or one with a forwarded key).
 ClientResolver = Callable[[Context], Awaitable[AsyncTogaiCustomers]]
-
-# What an LLM needs beyond the row's description: formats, examples, paging, what to call next.
-_GUIDANCE: dict[str, str] = {
-    "create-customer": (
-        "Required: id (your own identifier, e.g. 'acme-corp'; it names the customer in every "
-        "later call), name, primary_email and address (an object whose fields are all optional, "
-        'e.g. {"line1": "1 Main St", "city": "Austin", "postal_code": "78701", "country": "US"}). '
-        "Optional: settings, and account to create the first billing account in the same call. "
-        "Returns the new customer as Togai's JSON (camelCase, with the togaiCustomerId Togai "
-        "assigned). If the id is taken, call get-customer to inspect that customer or choose "
-        "another id. Next: create-contact-customer to add people to it."
-    ),
-    "list-customers": (
-        "Returns {data: [customer, ...], nextToken, context}; each customer is the full object "
-        "(id, togaiCustomerId, name, primaryEmail, address, billingAddress, status, createdAt, "
-        "updatedAt). To page, call again with next_token set to the nextToken you got (and the "
-        "same page_size); when nextToken is absent you have seen every customer. Use it to find "
-        "the customer ids the other tools take."
-    ),
-    "get-customer": (
-        "Returns the customer as Togai's JSON (id, togaiCustomerId, name, primaryEmail, address, "
-        "billingAddress, status, createdAt, updatedAt). Unknown id: call list-customers."
-    ),
-    "update-customer": (
-        "Pass customer_id and at least one of the fields to change; fields you leave out keep "
-        "their value, and address replaces the stored address as a whole. Returns the updated "
-        "customer. Calling it twice with the same values is harmless."
-    ),
-    "delete-customer": (
-        "This cannot be undone: confirm with the user before calling it. Returns "
-        '{"success": true}. A second call for the same id reports that the customer is not found.'
-    ),
-    "create-contact-customer": (
-        "Required: customer_id, name and email (e.g. jane@acme.com). Each call creates another "
-        "contact, so do not repeat a call that succeeded. password is write-only and never "
-        "returned. Returns the contact (username, name, email, phone, loginAccess, verified, "
-        "createdAt)."
-    ),
-}
 
 
 class _Arguments(ArgModelBase):
@@ -121,35 +79,14 @@ def _with_schema(tp: Any, schema: dict[str, Any]) -> Any:
     return Annotated[tp, pydantic.WithJsonSchema(schema)]
 
 
-def _customer_id_schema() -> dict[str, Any]:
-    c = constraints_of(attrs.fields(CreateCustomerRequest).id)
-    return {
-        "type": "string",
-        "minLength": c.min_length,
-        "maxLength": c.max_length,
-        "description": (
-            f"Id of an existing customer: the id chosen when it was created ({c.min_length} to "
-            f"{c.max_length} characters), e.g. {c.example}. Call list-customers to find ids."
-        ),
-        "examples": [c.example],
-    }
-
-
-def tool_arguments_model(op: Operation) -> type[ArgModelBase]:
+def tool_arguments_model(op: Operation[Any]) -> type[ArgModelBase]:
     """The pydantic model of ``op``'s tool arguments (its JSON Schema is the tool's input)."""
     fields: dict[str, Any] = {}
-    for name in op.path_params:
-        fields[name] = _with_schema(str, _customer_id_schema())
-    for q in op.query_params:
-        schema: dict[str, Any] = {
-            "type": "integer" if q.type is int else "string",
-            "description": q.description,
-        }
-        if q.minimum is not None:
-            schema["minimum"] = q.minimum
-        if q.maximum is not None:
-            schema["maximum"] = q.maximum
-        fields[q.name] = (_with_schema(q.type | None, schema), None)
+    for p in op.params:
+        annotation = _with_schema(
+            p.value_type if p.required else p.value_type | None, p.json_schema()
+        )
+        fields[p.name] = annotation if p.required else (annotation, None)
     if op.request_type is not None:
         properties = json_schema(op.request_type, wire=False)["properties"]
         hints = typing.get_type_hints(op.request_type)
@@ -164,12 +101,12 @@ def tool_arguments_model(op: Operation) -> type[ArgModelBase]:
     return model
 
 
-def tool_description(op: Operation) -> str:
-    """What the tool does, for an LLM reader: the row's description plus usage guidance."""
-    return f"{op.summary}. {op.description}\n\n{_GUIDANCE[op.tool_name]}"
+def tool_description(op: Operation[Any]) -> str:
+    """What the tool does, for an LLM reader: the row's description plus its guidance."""
+    return f"{op.summary}. {op.description}\n\n{op.guidance}"
 
 
-def _annotations(op: Operation) -> ToolAnnotations:
+def _annotations(op: Operation[Any]) -> ToolAnnotations:
     return ToolAnnotations(
         title=op.summary,
         read_only_hint=op.read_only,
@@ -179,22 +116,24 @@ def _annotations(op: Operation) -> ToolAnnotations:
     )
 
 
-def _error_text(op: Operation, exc: TogaiError, arguments: Mapping[str, Any]) -> str:
-    """The message an agent sees for a failed call: what happened, then what to do next."""
-    customer_id = arguments.get("customer_id") or arguments.get("id")
+class _Values(dict[str, Any]):
+    """Tool arguments for an advice template: a missing one shows as "?"."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _error_text(op: Operation[Any], exc: TogaiError, arguments: Mapping[str, Any]) -> str:
+    """The message an agent sees for a failed call: what happened, then what to do next.
+
+    Statuses the row gives advice for (``error_advice``) get it; the others the generic text.
+    """
     if isinstance(exc, RequestValidationError):
         details = "; ".join(e.describe() for e in exc.errors)
         return f"invalid arguments: {details}. Fix them and call {op.tool_name} again."
-    if isinstance(exc, NotFoundError):
-        return (
-            f"customer {customer_id} not found (Togai: {exc.message}); "
-            "call list-customers to find ids."
-        )
-    if isinstance(exc, ConflictError):
-        return (
-            f"a customer with id {customer_id} already exists (Togai: {exc.message}); call "
-            f"get-customer with customer_id={customer_id} to see it, or choose another id."
-        )
+    if isinstance(exc, APIStatusError) and exc.status_code in op.error_advice:
+        template = op.error_advice[exc.status_code]
+        return template.format_map(_Values(arguments, message=exc.message))
     if isinstance(exc, RateLimitError):
         wait = exc.retry_after
         when = f"after {wait:g} seconds" if wait is not None else "in a few seconds"
@@ -225,26 +164,16 @@ def _result(data: dict[str, Any]) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
-def build_tool(op: Operation, resolve_client: ClientResolver) -> Tool:
+def build_tool(op: Operation[Any], resolve_client: ClientResolver) -> Tool:
     """The MCP tool for ``op``: calls the SDK method of the same name on the resolved client."""
     arguments_model = tool_arguments_model(op)
-    request_fields = (
-        () if op.request_type is None else tuple(a.name for a in attrs.fields(op.request_type))
-    )
-    # An update with nothing to change is almost always an agent's mistake: say so.
-    needs_one = bool(request_fields) and all(
-        a.default is not attrs.NOTHING
-        for a in attrs.fields(op.request_type)  # type: ignore[arg-type]
-    )
+    build = builder(op)  # a row without a builder fails here, when the server is made
 
     async def call(ctx: Context, **arguments: Any) -> CallToolResult:
         given = {k: v for k, v in arguments.items() if v is not None}
-        if needs_one and not any(k in given for k in request_fields):
-            raise ToolError(f"nothing to change: pass at least one of {', '.join(request_fields)}.")
         client = await resolve_client(ctx)
-        method = getattr(client.with_raw_response, op.name)
         try:
-            raw = await method(**given)
+            raw = await client._execute(build(**given))
             model = raw.parse()
         except TogaiError as exc:
             raise ToolError(_error_text(op, exc, given)) from None

@@ -15,11 +15,12 @@ from litestar.types import HTTPScope, Message, Receive, Scope, Send
 
 from togai_customers._base import configure_logging_from_env
 from togai_customers._client import AsyncTogaiCustomers
+from togai_customers._config import MissingAPIKeyError
 
 from .._security import BearerTokenMiddleware
 from .._settings import ServeOptions
 from ._errors import exception_handlers
-from ._openapi import complete_openapi, openapi_config
+from ._openapi import add_component_schemas, openapi_config, operation_class
 from ._routes import URL_NAMES, RestState, health_handlers, operation_handlers
 
 __all__ = ["RestApp", "create_rest_app", "options_from_env"]
@@ -28,9 +29,6 @@ logger = logging.getLogger("togai_customers_server.rest")
 
 #: Paths that need inbound authentication (server token or, in forward-auth mode, a Togai key).
 PROTECTED_PREFIX = "/v1"
-
-#: Never sent upstream: in forward-auth mode every /v1 call carries the caller's own key.
-_NO_SERVER_KEY = "forward-auth-has-no-server-key"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -90,6 +88,10 @@ def _routing_path(scope: Scope) -> str:
 class RestApp(Litestar):
     """Litestar, plus what must happen before routing: auth, encoded ids and the access log.
 
+    (Litestar routes on the decoded ``scope["path"]`` and runs middleware only after routing, so
+    an id containing "/" and the bearer check of unknown /v1 paths need this one override of the
+    ASGI entry point, ``__call__``.)
+
     ``server_token``: every ``/v1`` request needs ``Authorization: Bearer <server_token>``,
     checked before routing (so unknown ``/v1`` paths answer 401 too).
     """
@@ -148,12 +150,7 @@ def _lifespan(owned: bool, options: ServeOptions) -> Any:
         if not owned:
             yield
             return
-        client = AsyncTogaiCustomers(
-            api_key=_NO_SERVER_KEY if options.forward_auth else options.api_key,
-            base_url=options.base_url,
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-        )
+        client = options.client()
         state.client = client
         try:
             yield
@@ -182,26 +179,23 @@ def create_rest_app(
             "forward_auth and server_token cannot be combined on the REST adapter: in "
             "forward-auth mode the bearer token is the caller's Togai API key."
         )
-    if (
-        client is None
-        and not opts.forward_auth
-        and not (opts.api_key or os.environ.get("TOGAI_API_KEY"))
-    ):
-        raise ValueError(
-            "No Togai API key: set TOGAI_API_KEY (or options.api_key), or enable forward_auth."
-        )
+    if client is None and not opts.has_upstream_key():
+        raise MissingAPIKeyError("pass options.api_key, or enable forward_auth")
     configure_logging_from_env(logger)  # the access log, as the SDK does its request log
     state = RestState(forward_auth=opts.forward_auth, client=client)
     authenticated = bool(opts.server_token or opts.forward_auth)
     app = RestApp(
-        route_handlers=[*operation_handlers(), *health_handlers()],
+        route_handlers=[
+            *operation_handlers(operation_class(authenticated=authenticated)),
+            *health_handlers(),
+        ],
         lifespan=[_lifespan(client is None, opts)],
         exception_handlers=exception_handlers(URL_NAMES),
-        openapi_config=openapi_config(),
+        openapi_config=openapi_config(authenticated=authenticated),
         # Leave the process's logging alone (Litestar would reconfigure the root logger).
         logging_config=None,
         server_token=opts.server_token,
     )
     app.state["togai_rest"] = state
-    complete_openapi(app.openapi_schema, authenticated=authenticated)
+    add_component_schemas(app.openapi_schema)
     return app

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException
 
 from togai_customers import _fields
 from togai_customers._exceptions import (
@@ -83,20 +83,6 @@ def exception_handlers(renames: Mapping[str, str]) -> dict[type[Exception] | int
         summary = "; ".join(f"{d.field}: {d.message}" if d.field else d.message for d in details)
         return error_response(400, f"Invalid request: {summary}", details)
 
-    def invalid_parameter(_: AnyRequest, exc: ValidationException) -> Response[dict[str, Any]]:
-        # Litestar's own check of URL parameters (types, bounds); ``extra`` names the kwarg.
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        details = [
-            ErrorDetail(
-                field=_rest_field(str(item.get("key", "")), renames),
-                message=str(item.get("message", "invalid value")),
-            )
-            for item in extra
-            if isinstance(item, dict)
-        ]
-        summary = "; ".join(f"{d.field}: {d.message}" for d in details) or str(exc.detail)
-        return error_response(400, f"Invalid request: {summary}", details)
-
     def upstream_status(_: AnyRequest, exc: APIStatusError) -> Response[dict[str, Any]]:
         if exc.status_code >= 500:
             return error_response(
@@ -142,7 +128,6 @@ def exception_handlers(renames: Mapping[str, str]) -> dict[type[Exception] | int
 
     return {
         RequestValidationError: invalid_request,
-        ValidationException: invalid_parameter,
         APIStatusError: upstream_status,
         RateLimitError: rate_limited,
         APIConnectionError: unreachable,

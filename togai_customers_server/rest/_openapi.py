@@ -1,10 +1,13 @@
-"""The OpenAPI 3.1 document: Litestar's generated paths, completed with the models' schemas.
+"""The OpenAPI 3.1 document: Litestar's generated paths, completed from the operation table.
 
-Litestar documents paths, URL parameters, operation ids, summaries and tags from the generated
-handlers. It cannot see the bodies (handlers read raw JSON and answer dicts), so
-:func:`complete_openapi` adds a component schema for every request and response model, produced
-by ``togai_customers._schema.json_schema`` from the same metadata the validation uses, and the
-documented error answers.
+Litestar documents paths, operation ids, summaries and tags from the generated handlers. It cannot
+see the bodies (handlers read raw JSON and answer dicts) nor the limits of URL parameters (they
+reach the handlers as text and are checked by the row), so each route gets an Operation class
+(Litestar's ``operation_class``) that fills in, from its row: the request body, the answers
+(success and documented errors), and each URL parameter's schema (``Param.json_schema``). Headers
+and the security scheme go in the ``OpenAPIConfig``. The component schemas, produced by
+``togai_customers._schema.json_schema`` from the same metadata the validation uses, are added by
+:func:`add_component_schemas` (see there why).
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import dataclasses
 from http import HTTPStatus
 from typing import Any
 
-import attrs
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import (
     JsonRenderPlugin,
@@ -40,17 +42,21 @@ from litestar.openapi.spec import (
     Tag,
 )
 
-from togai_customers._fields import constraints_of
-from togai_customers._models import CreateCustomerRequest
-from togai_customers._operations import OPERATIONS, QueryParam
+from togai_customers._operations import OPERATIONS
 from togai_customers._operations import Operation as Row
 from togai_customers._schema import json_schema
 from togai_customers._version import __version__
 
 from ._errors import ErrorBody
-from ._routes import path_parameters, tag_of
+from ._routes import tag_of
 
-__all__ = ["SECURITY_SCHEME", "complete_openapi", "openapi_config", "spec_schema"]
+__all__ = [
+    "SECURITY_SCHEME",
+    "add_component_schemas",
+    "openapi_config",
+    "operation_class",
+    "spec_schema",
+]
 
 SECURITY_SCHEME = "bearer"
 _JSON = "application/json"
@@ -67,9 +73,10 @@ def _tags() -> list[Tag]:
     return [Tag(name=name, description=_TAG_TEXT.get(name)) for name in names]
 
 
-def openapi_config() -> OpenAPIConfig:
+def openapi_config(*, authenticated: bool) -> OpenAPIConfig:
     """Served at /schema (Swagger UI), /schema/redoc, /schema/scalar and /schema/openapi.json."""
     return OpenAPIConfig(
+        components=_components(authenticated),
         title="Togai Customers REST API",
         version=__version__,
         description=(
@@ -142,7 +149,7 @@ def _headers(*names: str) -> dict[str, OpenAPIHeader | Reference]:
     return {name: Reference(ref=f"#/components/headers/{name}") for name in names}
 
 
-def _error_statuses(op: Row, authenticated: bool) -> dict[int, str]:
+def _error_statuses(op: Row[Any], authenticated: bool) -> dict[int, str]:
     """Which error answers an operation can give, and why."""
     out = {400: "Invalid input: bad JSON, unknown or missing fields, values out of limits."}
     if authenticated:
@@ -160,7 +167,7 @@ def _error_statuses(op: Row, authenticated: bool) -> dict[int, str]:
     return out
 
 
-def _responses(op: Row, authenticated: bool) -> dict[str, OpenAPIResponse]:
+def _responses(op: Row[Any], authenticated: bool) -> dict[str, OpenAPIResponse]:
     responses = {
         str(op.success_status): OpenAPIResponse(
             description=HTTPStatus(op.success_status).phrase,
@@ -176,22 +183,7 @@ def _responses(op: Row, authenticated: bool) -> dict[str, OpenAPIResponse]:
     return responses
 
 
-def _path_limits() -> dict[str, Any]:
-    """Limits of a customer id in the URL: those of the id chosen at creation."""
-    c = constraints_of(attrs.fields(CreateCustomerRequest).id)
-    return {"min_length": c.min_length, "max_length": c.max_length, "description": c.description}
-
-
-def _query_schema(q: QueryParam) -> Schema:
-    """A query parameter's schema from its row (Litestar adds a ``null`` branch for optionals)."""
-    if q.type is str:
-        return Schema(type=OpenAPIType.STRING, min_length=1, description=q.description)
-    return Schema(
-        type=OpenAPIType.INTEGER, minimum=q.minimum, maximum=q.maximum, description=q.description
-    )
-
-
-def _complete_operation(operation: Operation, op: Row, authenticated: bool) -> None:
+def _complete(operation: Operation, op: Row[Any], authenticated: bool) -> None:
     operation.responses = _responses(op, authenticated)  # type: ignore[assignment]
     if op.request_type is not None:
         operation.request_body = RequestBody(
@@ -199,47 +191,63 @@ def _complete_operation(operation: Operation, op: Row, authenticated: bool) -> N
             description=f"{op.request_type.__name__} as camelCase JSON.",
             required=True,
         )
-    url_names = {url for url, _ in path_parameters(op)}
-    queries = {q.wire_name: q for q in op.query_params}
+    by_url_name = {p.url_name: p for p in op.params}
     for parameter in operation.parameters or []:
-        if not isinstance(parameter, Parameter):
-            continue
-        if parameter.name in url_names:
-            # Litestar sees the still-encoded segment, so the limits are checked (and
-            # documented) here, on the decoded id.
-            parameter.schema = Schema(type=OpenAPIType.STRING, **_path_limits())
-        elif parameter.name in queries:
-            parameter.schema = _query_schema(queries[parameter.name])
+        if isinstance(parameter, Parameter) and parameter.name in by_url_name:
+            parameter.schema = spec_schema(by_url_name[parameter.name].json_schema())
     if authenticated:
         operation.security = [{SECURITY_SCHEME: []}]
 
 
-def complete_openapi(openapi: OpenAPI, *, authenticated: bool) -> None:
-    """Add body/response schemas, error answers and (if any) the bearer scheme, in place."""
+def operation_class(*, authenticated: bool) -> Any:
+    """For each row, the Operation class Litestar documents its route with (see module doc)."""
+
+    def for_row(op: Row[Any]) -> type[Operation]:
+        @dataclasses.dataclass
+        class RowOperation(Operation):
+            def __post_init__(self) -> None:
+                _complete(self, op, authenticated)
+
+        RowOperation.__name__ = RowOperation.__qualname__ = f"{op.operation_id}_operation"
+        return RowOperation
+
+    return for_row
+
+
+def _component_schemas() -> dict[str, Schema]:
+    """Every request and response model's schema, and the error body's."""
     refs: dict[str, Any] = {}
     for op in OPERATIONS:
         for cls in (op.request_type, op.response_type):
             if cls is not None:
                 refs[cls.__name__] = json_schema(cls, strict=True, refs=refs)
     refs[ErrorBody.__name__] = json_schema(ErrorBody, strict=True, refs=refs)
+    return {name: _as_schema(data) for name, data in sorted(refs.items())}
 
-    components = openapi.components
-    assert isinstance(components, Components)
-    components.schemas.update({name: _as_schema(data) for name, data in sorted(refs.items())})
-    components.headers = dict(_HEADERS)
+
+def add_component_schemas(openapi: OpenAPI) -> None:
+    """Add the models' component schemas to the app's document (``app.openapi_schema``).
+
+    The one place the document is changed after Litestar built it: Litestar replaces
+    ``components.schemas`` with the schemas of the types it saw in handler signatures (our
+    handlers take raw JSON), so schemas given in ``OpenAPIConfig(components=...)`` would be lost.
+    """
+    assert isinstance(openapi.components, Components)
+    openapi.components.schemas.update(_component_schemas())
+
+
+def _components(authenticated: bool) -> Components:
+    """Headers and (with inbound auth) the bearer scheme."""
+    schemes = None
     if authenticated:
-        components.security_schemes = {
+        schemes = {
             SECURITY_SCHEME: SecurityScheme(
                 type="http",
                 scheme="bearer",
                 description="The server token, or your Togai API key in forward-auth mode.",
             )
         }
-    for op in OPERATIONS:
-        path_item = (openapi.paths or {})[op.rest_path]
-        operation = getattr(path_item, op.method.lower())
-        assert isinstance(operation, Operation)
-        _complete_operation(operation, op, authenticated)
+    return Components(headers=dict(_HEADERS), security_schemes=schemes)  # type: ignore[arg-type]
 
 
 def _as_schema(data: dict[str, Any]) -> Schema:

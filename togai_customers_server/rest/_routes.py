@@ -1,8 +1,9 @@
 """Route handlers, generated from the operation table.
 
 One handler per row of ``OPERATIONS``: its path, method, success status, operation id, summary,
-description, URL parameters and body type all come from the row; the handler itself only parses
-the body with the SDK's models and delegates to the SDK method named by the row.
+description, URL parameters and body type all come from the row. The handler converts and checks
+the URL parameters with the row (``Operation.parse_params``, the same function the sandbox uses),
+parses the body with the SDK's models, and sends the call the row's SDK builder makes.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import unquote
 
@@ -22,6 +24,7 @@ from litestar.handlers import HTTPRouteHandler, route
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 
+from togai_customers._calls import builder
 from togai_customers._client import AsyncTogaiCustomers
 from togai_customers._exceptions import (
     APIConnectionError,
@@ -40,7 +43,6 @@ __all__ = [
     "RestState",
     "health_handlers",
     "operation_handlers",
-    "path_parameters",
     "tag_of",
 ]
 
@@ -75,22 +77,14 @@ class RestState:
         return self.client.with_options(api_key=token)
 
 
-def path_parameters(op: Operation) -> list[tuple[str, str]]:
-    """``(url_name, sdk_name)`` of each path parameter, e.g. ``("customer-id", "customer_id")``."""
-    return list(zip(_PLACEHOLDER.findall(op.rest_path), op.path_params, strict=True))
-
-
-def tag_of(op: Operation) -> str:
+def tag_of(op: Operation[Any]) -> str:
     """An operation's OpenAPI tag: the last literal segment of its path (customers, contacts)."""
     literal = [s for s in op.rest_path.split("/") if s and not _PLACEHOLDER.fullmatch(s)]
     return literal[-1]
 
 
-#: SDK keyword name -> URL name of every URL parameter (for naming fields in 400 answers).
-URL_NAMES: dict[str, str] = {
-    **{sdk: url for op in OPERATIONS for url, sdk in path_parameters(op)},
-    **{q.name: q.wire_name for op in OPERATIONS for q in op.query_params},
-}
+#: Wire name -> REST URL name of every URL parameter (for naming fields in 400 answers).
+URL_NAMES: dict[str, str] = {p.wire_name: p.url_name for op in OPERATIONS for p in op.params}
 
 
 def _state(request: AnyRequest) -> RestState:
@@ -117,42 +111,44 @@ async def _read_body(request: AnyRequest, cls: type[Any]) -> dict[str, Any]:
     }
 
 
-async def _invoke(op: Operation, request: AnyRequest, params: dict[str, Any]) -> Response[Any]:
+async def _invoke(
+    op: Operation[Any], build: Any, request: AnyRequest, text: dict[str, str | None]
+) -> Response[Any]:
     client = _state(request).client_for(request)  # 401 first, in forward-auth mode
-    kwargs: dict[str, Any] = {}
-    for _, sdk_name in path_parameters(op):
+    given = {name: value for name, value in text.items() if value is not None}
+    for p in op.path_params:
         # The app keeps '%' and '/' percent-encoded in path segments (see _app); decode here.
-        kwargs[sdk_name] = unquote(params[sdk_name])
-    for q in op.query_params:
-        if params.get(q.name) is not None:
-            kwargs[q.name] = params[q.name]
+        given[p.name] = unquote(given[p.name])
+    kwargs = op.parse_params(given)
     if op.request_type is not None:
         kwargs.update(await _read_body(request, op.request_type))
-    raw = await getattr(client.with_raw_response, op.name)(**kwargs)
+    raw = await client._execute(build(**kwargs))
     result = raw.parse()
     headers = {"X-Request-Id": raw.request_id} if raw.request_id else {}
     return Response(result.to_dict(), status_code=op.success_status, headers=headers)
 
 
-def _parameters(op: Operation) -> list[tuple[str, Any, Any]]:
-    """``(kwarg, annotation, default)`` of the handler's URL parameters, from the row."""
+def _parameters(op: Operation[Any]) -> list[tuple[str, Any, Any]]:
+    """``(kwarg, annotation, default)`` of the handler's URL parameters, from the row.
+
+    Litestar hands them over as text: the row converts and checks them (so the limits and the
+    error wording are the SDK's), and the OpenAPI document shows the row's schema (``_openapi``).
+    """
     out: list[tuple[str, Any, Any]] = []
-    for url_name, sdk_name in path_parameters(op):
-        out.append(
-            (sdk_name, Annotated[str, PathParameter(name=url_name)], inspect.Parameter.empty)
-        )
-    for q in op.query_params:
-        bounds: dict[str, Any] = {"ge": q.minimum, "le": q.maximum}
-        if q.type is str:
-            bounds = {"min_length": 1}  # the SDK refuses an empty cursor
-        meta = QueryParameter(name=q.wire_name, description=q.description, **bounds)
-        out.append((q.name, Annotated[q.type | None, meta], None))
+    for p in op.path_params:
+        meta: Any = PathParameter(name=p.url_name)
+        out.append((p.name, Annotated[str, meta], inspect.Parameter.empty))
+    for p in op.query_params:
+        meta = QueryParameter(name=p.url_name, description=p.description)
+        out.append((p.name, Annotated[str | None, meta], None))
     return out
 
 
-def _handler(op: Operation) -> HTTPRouteHandler:
+def _handler(op: Operation[Any], operation_class: type[Any]) -> HTTPRouteHandler:
+    build = builder(op)  # a row without a builder fails here, when the app is made
+
     async def handler(request: AnyRequest, **params: Any) -> Response[Any]:
-        return await _invoke(op, request, params)
+        return await _invoke(op, build, request, params)
 
     # Litestar reads URL parameters from the signature: build it from the row.
     annotations: dict[str, Any] = {"request": AnyRequest, "return": Response[Any]}
@@ -175,12 +171,15 @@ def _handler(op: Operation) -> HTTPRouteHandler:
         summary=op.summary,
         description=op.description,
         tags=[tag_of(op)],
+        operation_class=operation_class,
     )(handler)
 
 
-def operation_handlers() -> list[HTTPRouteHandler]:
-    """One route handler per operation of the table."""
-    return [_handler(op) for op in OPERATIONS]
+def operation_handlers(
+    operation_class: Callable[[Operation[Any]], type[Any]],
+) -> list[HTTPRouteHandler]:
+    """One route handler per operation of the table; ``operation_class(row)`` documents it."""
+    return [_handler(op, operation_class(op)) for op in OPERATIONS]
 
 
 @get(

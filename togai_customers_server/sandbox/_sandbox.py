@@ -39,7 +39,17 @@ from togai_customers._models import (
     PaginationContext,
     UpdateCustomerRequest,
 )
-from togai_customers._operations import LIST_CUSTOMERS, OPERATIONS, Operation
+from togai_customers._operations import (
+    CREATE_CUSTOMER,
+    CREATE_CUSTOMER_CONTACT,
+    DELETE_CUSTOMER,
+    GET_CUSTOMER,
+    LIST_CUSTOMERS,
+    OPERATIONS,
+    UPDATE_CUSTOMER,
+    Operation,
+    missing_rows,
+)
 from togai_customers._serde import parse_request, unstructure
 from togai_customers._validation import check
 
@@ -54,8 +64,6 @@ logger = logging.getLogger("togai_customers_server.sandbox")
 
 #: Larger request bodies are refused with 413.
 MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_PAGE_SIZE = 10
-_MAX_ID_LENGTH = 50
 _CONTACT_CREATOR = "sandbox"
 
 
@@ -99,7 +107,7 @@ def _route_pattern(template: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
-_ROUTES: tuple[tuple[re.Pattern[str], Operation], ...] = tuple(
+_ROUTES: tuple[tuple[re.Pattern[str], Operation[Any]], ...] = tuple(
     (_route_pattern(op.path), op) for op in OPERATIONS
 )
 
@@ -139,6 +147,23 @@ def _parse(body: bytes, cls: type[Any]) -> Any:
     except RequestValidationError as exc:
         raise _Problem(400, str(exc)[:500]) from None
     return model
+
+
+Params = dict[str, Any]
+#: The handler of each row: ``handler(sandbox, url_params, request_model_or_None) -> model``.
+_HANDLERS: dict[str, Callable[[Any, Params, Any], Any]] = {}
+
+
+def _handles(op: Operation[Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        _HANDLERS[op.name] = handler
+        return handler
+
+    return register
+
+
+def _not_found(customer_id: str) -> _Problem:
+    return _Problem(404, f"Customer with id {customer_id} not found")
 
 
 class Sandbox:
@@ -315,16 +340,23 @@ class Sandbox:
             raise _Problem(401, "Missing or malformed Authorization header: use 'Bearer <key>'")
         if self._api_key is not None and not token_matches(token, self._api_key):
             raise _Problem(401, "Invalid API key")
-        op, params = self._route(method, path)
+        op, path_text = self._route(method, path)
         q = query.decode("latin-1") if isinstance(query, bytes) else query
-        handler: Callable[[dict[str, str], dict[str, str], bytes], Any] = getattr(
-            self, f"_op_{op.name}"
-        )
-        result = handler(params, dict(parse_qsl(q, keep_blank_values=True)), body)
+        given = dict(parse_qsl(q, keep_blank_values=True))
+        text = {
+            **path_text,
+            **{p.name: given[p.wire_name] for p in op.query_params if p.wire_name in given},
+        }
+        try:
+            params = op.parse_params(text)
+        except RequestValidationError as exc:
+            raise _Problem(400, str(exc)[:500]) from None
+        request = None if op.request_type is None else _parse(body, op.request_type)
+        result = _HANDLERS[op.name](self, params, request)
         return op.success_status, unstructure(result)
 
     @staticmethod
-    def _route(method: str, path: str) -> tuple[Operation, dict[str, str]]:
+    def _route(method: str, path: str) -> tuple[Operation[Any], dict[str, str]]:
         allowed: list[str] = []
         for pattern, op in _ROUTES:
             match = pattern.fullmatch(path)
@@ -339,8 +371,6 @@ class Sandbox:
                     value = unquote(raw, errors="strict")
                 except UnicodeDecodeError:
                     raise _Problem(400, f"{name}: not valid UTF-8 once percent-decoded") from None
-                if len(value) > _MAX_ID_LENGTH:
-                    raise _Problem(400, f"{name}: must be at most {_MAX_ID_LENGTH} characters")
                 params[name] = value
             return op, params
         if allowed:
@@ -352,20 +382,17 @@ class Sandbox:
     def _customer(self, customer_id: str) -> dict[str, Any]:
         doc = self._store.get_customer(customer_id)
         if doc is None:
-            raise _Problem(404, f"Customer with id {customer_id} not found")
+            raise _not_found(customer_id)
         return doc
 
-    # Operations (named after the table's rows) -------------------------------------------------
+    # Operations: one handler per row of the table ----------------------------------------------
 
-    def _op_create_customer(
-        self, _params: dict[str, str], _query: dict[str, str], body: bytes
-    ) -> CreateCustomerResponse:
-        req: CreateCustomerRequest = _parse(body, CreateCustomerRequest)
+    @_handles(CREATE_CUSTOMER)
+    def _create_customer(self, _: Params, req: CreateCustomerRequest) -> CreateCustomerResponse:
         now = _now()
-        togai_id = f"cus.{secrets.token_hex(8)}"
         customer = Customer(
             id=req.id,
-            togai_customer_id=togai_id,
+            togai_customer_id=f"cus.{secrets.token_hex(8)}",
             name=req.name,
             primary_email=req.primary_email,
             billing_address=_billing_address(req.address),
@@ -382,36 +409,23 @@ class Sandbox:
             self._store.insert_customer(doc, None if account is None else unstructure(account))
         except Conflict as exc:
             raise _Problem(409, str(exc)) from None
-        return CreateCustomerResponse(
-            id=customer.id,
-            togai_customer_id=togai_id,
-            name=customer.name,
-            primary_email=customer.primary_email,
-            billing_address=customer.billing_address,
-            address=customer.address,
-            settings=req.settings,
-            account=account,
+        return CreateCustomerResponse.from_customer(
+            customer, settings=req.settings, account=account
         )
 
-    def _op_list_customers(
-        self, _params: dict[str, str], query: dict[str, str], _body: bytes
-    ) -> CustomerPage:
-        size_param, token_param = (
-            next(q for q in LIST_CUSTOMERS.query_params if q.name == name)
-            for name in ("page_size", "next_token")
-        )
-        after, page_size = 0, DEFAULT_PAGE_SIZE
-        token = query.get(token_param.wire_name)
-        if token:
+    @_handles(LIST_CUSTOMERS)
+    def _list_customers(self, params: Params, _: None) -> CustomerPage:
+        paging = LIST_CUSTOMERS.paging
+        assert paging is not None
+        after, page_size = 0, LIST_CUSTOMERS.param(paging.size).default or 1
+        token = params.get(paging.cursor)
+        if token is not None:
             try:
                 after, page_size = self._tokens.decode(token)
             except (InvalidToken, ValueError):
-                raise _Problem(400, f"{token_param.wire_name}: invalid or expired token") from None
-        raw_size = query.get(size_param.wire_name)
-        if raw_size is not None:
-            page_size = _page_size(
-                raw_size, size_param.wire_name, size_param.minimum, size_param.maximum
-            )
+                wire = LIST_CUSTOMERS.param(paging.cursor).wire_name
+                raise _Problem(400, f"{wire}: invalid or expired token") from None
+        page_size = params.get(paging.size, page_size)
         rows = self._store.page(after, page_size + 1)
         more = len(rows) > page_size
         rows = rows[:page_size]
@@ -421,16 +435,12 @@ class Sandbox:
             context=PaginationContext(page_size=page_size, sort_order="ASC"),
         )
 
-    def _op_get_customer(
-        self, params: dict[str, str], _query: dict[str, str], _body: bytes
-    ) -> Customer:
+    @_handles(GET_CUSTOMER)
+    def _get_customer(self, params: Params, _: None) -> Customer:
         return Customer.from_dict(self._customer(params["customer_id"]))
 
-    def _op_update_customer(
-        self, params: dict[str, str], _query: dict[str, str], body: bytes
-    ) -> Customer:
-        req: UpdateCustomerRequest = _parse(body, UpdateCustomerRequest)
-
+    @_handles(UPDATE_CUSTOMER)
+    def _update_customer(self, params: Params, req: UpdateCustomerRequest) -> Customer:
         def change(doc: dict[str, Any]) -> dict[str, Any]:
             old = Customer.from_dict(doc)
             changes: dict[str, Any] = {"updated_at": max(_now(), old.updated_at + _ONE_MS)}
@@ -449,21 +459,20 @@ class Sandbox:
         customer_id = params["customer_id"]
         doc = self._store.modify_customer(customer_id, change)
         if doc is None:
-            raise _Problem(404, f"Customer with id {customer_id} not found")
+            raise _not_found(customer_id)
         return Customer.from_dict(doc)
 
-    def _op_delete_customer(
-        self, params: dict[str, str], _query: dict[str, str], _body: bytes
-    ) -> DeleteCustomerResponse:
+    @_handles(DELETE_CUSTOMER)
+    def _delete_customer(self, params: Params, _: None) -> DeleteCustomerResponse:
         customer_id = params["customer_id"]
         if not self._store.delete_customer(customer_id):
-            raise _Problem(404, f"Customer with id {customer_id} not found")
+            raise _not_found(customer_id)
         return DeleteCustomerResponse(success=True)
 
-    def _op_create_customer_contact(
-        self, params: dict[str, str], _query: dict[str, str], body: bytes
+    @_handles(CREATE_CUSTOMER_CONTACT)
+    def _create_customer_contact(
+        self, params: Params, req: CreateCustomerContactRequest
     ) -> CustomerContact:
-        req: CreateCustomerContactRequest = _parse(body, CreateCustomerContactRequest)
         customer_id = params["customer_id"]
         self._customer(customer_id)
         username = req.preferred_username or self._generate_username(req.name)
@@ -484,7 +493,7 @@ class Sandbox:
         except Conflict as exc:
             raise _Problem(409, str(exc)) from None
         if not stored:
-            raise _Problem(404, f"Customer with id {customer_id} not found")
+            raise _not_found(customer_id)
         return contact
 
     def _generate_username(self, name: str) -> str:
@@ -497,16 +506,7 @@ class Sandbox:
 
 _ONE_MS = timedelta(milliseconds=1)
 
-
-def _page_size(raw: str, name: str, minimum: int | None, maximum: int | None) -> int:
-    lo, hi = minimum or 1, maximum or 50
-    try:
-        number = float(raw)
-    except ValueError:
-        number = float("nan")
-    if not number.is_integer() or not lo <= number <= hi:
-        raise _Problem(400, f"{name}: must be an integer from {lo} to {hi} (got {raw[:20]!r})")
-    return int(number)
+missing_rows(_HANDLERS, "sandbox handler in togai_customers_server.sandbox.Sandbox", OPERATIONS)
 
 
 def _account(req: CreateAccountRequest, customer: Customer) -> Account:
