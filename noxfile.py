@@ -1,7 +1,9 @@
 """Developer tasks.
 
 `python -m nox` (the README's test command, run by CI) runs the default sessions: tests, lint,
-typecheck, docs and reliability. `nox -s bench` runs the benchmarks (never part of the tests).
+typecheck, docs and reliability. `nox -s browser` renders the OpenAPI UIs in headless Chromium
+(needs Debian's `chromium`; CI installs it and runs it after the default sessions).
+`nox -s bench` runs the benchmarks (never part of the tests).
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ MYPY = "mypy>=2.4,<2.5"
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The test suite (without the slow reliability suites)."""
+    """The test suite (without the slow reliability suites and the browser tests)."""
     session.install("-e", ".[dev]")
-    session.run("pytest", "-q", "-m", "not slow", *session.posargs)
+    session.run("pytest", "-q", "-m", "not slow and not browser", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def browser(session: nox.Session) -> None:
+    """The OpenAPI UIs rendered in headless Chromium, offline (`chromium` must be installed)."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", "-q", "-m", "browser", *session.posargs)
 
 
 @nox.session(python=PYTHON)

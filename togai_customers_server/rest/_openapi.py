@@ -19,6 +19,7 @@ from typing import Any
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import (
     JsonRenderPlugin,
+    OpenAPIRenderPlugin,
     RedocRenderPlugin,
     ScalarRenderPlugin,
     SwaggerRenderPlugin,
@@ -47,6 +48,7 @@ from togai_customers._operations import Operation as Row
 from togai_customers._schema import json_schema
 from togai_customers._version import __version__
 
+from ._assets import asset_url, docs_router
 from ._errors import ErrorBody
 from ._routes import tag_of
 
@@ -73,8 +75,49 @@ def _tags() -> list[Tag]:
     return [Tag(name=name, description=_TAG_TEXT.get(name)) for name in names]
 
 
+def _favicon(href: str) -> str:
+    return f"<link rel='icon' type='image/png' href='{href}'>"
+
+
+#: No favicon request at all (Litestar's default icon is on a CDN).
+_NO_FAVICON = "<link rel='icon' href='data:,'>"
+
+
+def _render_plugins() -> list[OpenAPIRenderPlugin]:
+    """The UIs, each loading only the app's own assets (no CDN, no web fonts, no telemetry)."""
+    return [
+        SwaggerRenderPlugin(
+            path=["/swagger"],
+            js_url=asset_url("swagger-ui/swagger-ui-bundle.js"),
+            css_url=asset_url("swagger-ui/swagger-ui.css"),
+            standalone_preset_js_url=asset_url("swagger-ui/swagger-ui-standalone-preset.js"),
+            favicon=_favicon(asset_url("swagger-ui/favicon-32x32.png")),
+        ),
+        RedocRenderPlugin(
+            js_url=asset_url("redoc/redoc.standalone.js"), google_fonts=False, favicon=_NO_FAVICON
+        ),
+        ScalarRenderPlugin(
+            js_url=asset_url("scalar/standalone.js"),
+            css_url=asset_url("scalar-page.css"),
+            favicon=_NO_FAVICON,
+            options={
+                "withDefaultFonts": False,  # else its fonts come from Scalar's font host
+                "telemetry": False,
+                "agent": {"disabled": True},  # the "Ask AI" chat (on by default on localhost)
+                "showDeveloperTools": "never",  # Scalar's own toolbar (on by default on localhost)
+                "defaultOpenAllTags": True,  # every operation on the page, as in Swagger UI
+            },
+        ),
+        JsonRenderPlugin(),
+    ]
+
+
 def openapi_config(*, authenticated: bool) -> OpenAPIConfig:
-    """Served at /schema (Swagger UI), /schema/redoc, /schema/scalar and /schema/openapi.json."""
+    """Served at /schema (Swagger UI), /schema/redoc, /schema/scalar and /schema/openapi.json.
+
+    The UIs' scripts and styles come from the app itself, under /schema/static, and the pages may
+    reach this origin only (``_assets``).
+    """
     return OpenAPIConfig(
         components=_components(authenticated),
         title="Togai Customers REST API",
@@ -86,13 +129,8 @@ def openapi_config(*, authenticated: bool) -> OpenAPIConfig:
         tags=_tags(),
         contact=Contact(name="togai-customers developers"),
         license=License(name="MIT", identifier="MIT"),
-        path="/schema",
-        render_plugins=[
-            SwaggerRenderPlugin(path=["/swagger"]),
-            RedocRenderPlugin(),
-            ScalarRenderPlugin(),
-            JsonRenderPlugin(),
-        ],
+        render_plugins=_render_plugins(),
+        openapi_router=docs_router(),
     )
 
 
