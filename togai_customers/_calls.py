@@ -122,12 +122,11 @@ class Operations:
     ) -> Call[CustomerPage]:
         """List customers: the first page, from ``next_token`` on; iterate for every customer.
 
-        ``page_size`` {page_size.minimum}-{page_size.maximum} (left out, the server's default of
-        {page_size.default}); ``next_token`` resumes from a
-        saved cursor; ``max_items`` stops the iteration after that many customers. On the sync
-        client the result is the first :class:`SyncPage`; on the async client an
-        :class:`AsyncPaginator` (``await`` it for the first page, ``async for`` over it for every
-        customer).
+        ``page_size``: {page_size.minimum} to {page_size.maximum} customers per page (left
+        out, the server's default of {page_size.default}). ``next_token``: resume from a saved
+        cursor. ``max_items``: stop the iteration after that many customers. The sync client
+        returns the first :class:`SyncPage`; the async client an :class:`AsyncPaginator`
+        (``await`` it for the first page, ``async for`` over it for every customer).
         """
         return make_call(
             LIST_CUSTOMERS, page_size=page_size, next_token=next_token, max_items=max_items

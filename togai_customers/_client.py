@@ -8,6 +8,7 @@ the classes differ only in how they send a request and sleep (the drivers of
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -45,7 +46,10 @@ class TogaiCustomers(Operations, BaseClient[httpx.Client]):
     transports, the sandbox's ``SandboxTransport``); it is not closed by :meth:`close`.
     """
 
-    _returns = "result"
+    @staticmethod
+    def _returns(result: Any, *, paged: bool) -> Any:
+        """What an operation method returns, for its signature (``help()``, the docs)."""
+        return SyncPage if paged else result
 
     @staticmethod
     def _new_http() -> httpx.Client:
@@ -114,7 +118,10 @@ class TogaiCustomers(Operations, BaseClient[httpx.Client]):
 class AsyncTogaiCustomers(Operations, BaseClient[httpx.AsyncClient]):
     """Asynchronous client for the Togai Customers API (arguments as :class:`TogaiCustomers`)."""
 
-    _returns = "awaitable result"
+    @staticmethod
+    def _returns(result: Any, *, paged: bool) -> Any:
+        """What an operation method returns, for its signature (``help()``, the docs)."""
+        return AsyncPaginator if paged else Awaitable[result]
 
     @staticmethod
     def _new_http() -> httpx.AsyncClient:
@@ -187,7 +194,10 @@ class AsyncTogaiCustomers(Operations, BaseClient[httpx.AsyncClient]):
 class WithRawResponse(Operations):
     """Every operation of a sync client, returning :class:`RawResponse` (with ``parse()``)."""
 
-    _returns = "RawResponse"
+    @staticmethod
+    def _returns(result: Any, *, paged: bool) -> Any:
+        """What an operation method returns, for its signature (``help()``, the docs)."""
+        return RawResponse[result]
 
     def __init__(self, client: TogaiCustomers) -> None:
         self._client = client
@@ -201,7 +211,10 @@ class WithRawResponse(Operations):
 class AsyncWithRawResponse(Operations):
     """Every operation of an async client, returning :class:`RawResponse`."""
 
-    _returns = "awaitable RawResponse"
+    @staticmethod
+    def _returns(result: Any, *, paged: bool) -> Any:
+        """What an operation method returns, for its signature (``help()``, the docs)."""
+        return Awaitable[RawResponse[result]]
 
     def __init__(self, client: AsyncTogaiCustomers) -> None:
         self._client = client

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import typing
 from collections.abc import Awaitable, Callable
 from types import MethodType
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Self, TypeVar, overload
@@ -73,8 +74,10 @@ class _Descriptor(Generic[P, R]):
 
         sig = inspect.signature(build)
         this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+        (result,) = typing.get_args(typing.get_type_hints(build)["return"])  # Call[R] -> R
+        returns = owner._returns(result, paged=self._runner == "_run_paged")
         method.__signature__ = sig.replace(  # type: ignore[attr-defined]
-            parameters=[this, *sig.parameters.values()], return_annotation=owner._returns
+            parameters=[this, *sig.parameters.values()], return_annotation=returns
         )
         self._functions[owner] = method
         return method

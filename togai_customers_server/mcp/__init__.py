@@ -4,6 +4,20 @@ Note: this package is ``togai_customers_server.mcp``; ``import mcp`` elsewhere s
 MCP SDK (imports are absolute).
 """
 
-from ._server import INSTRUCTIONS, MCP_PATH, create_mcp_app, create_mcp_server, run_stdio
+from ._server import (
+    INSTRUCTIONS,
+    MCP_PATH,
+    create_mcp_app,
+    create_mcp_server,
+    instructions,
+    run_stdio,
+)
 
-__all__ = ["INSTRUCTIONS", "MCP_PATH", "create_mcp_app", "create_mcp_server", "run_stdio"]
+__all__ = [
+    "INSTRUCTIONS",
+    "MCP_PATH",
+    "create_mcp_app",
+    "create_mcp_server",
+    "instructions",
+    "run_stdio",
+]

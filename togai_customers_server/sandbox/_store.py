@@ -142,19 +142,7 @@ class Store:
             ).fetchall()
         return [(seq, _load(doc)) for seq, doc in rows]
 
-    def count_customers(self) -> int:
-        with self._lock:
-            (n,) = self._conn.execute("SELECT COUNT(*) FROM customers").fetchone()
-        return int(n)
-
     # Accounts and contacts -------------------------------------------------------------------
-
-    def get_account(self, account_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT doc FROM accounts WHERE id = ?", (account_id,)
-            ).fetchone()
-        return None if row is None else _load(row[0])
 
     def username_taken(self, username: str) -> bool:
         with self._lock:
@@ -179,15 +167,6 @@ class Store:
                     f"Contact with username {contact['username']} already exists"
                 ) from None
             return True
-
-    def contacts_of(self, customer_id: str) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT contacts.doc FROM contacts JOIN customers ON customers.seq = customer_seq "
-                "WHERE customers.id = ? ORDER BY contacts.rowid",
-                (customer_id,),
-            ).fetchall()
-        return [_load(doc) for (doc,) in rows]
 
 
 def _load(doc: str) -> dict[str, Any]:
