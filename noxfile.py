@@ -1,14 +1,14 @@
 """Developer tasks.
 
-`python -m nox` (the README's test command, run by CI) runs the default sessions: tests, lint,
-typecheck, docs and reliability. `nox -s bench` runs the benchmarks (never part of the tests).
+`python -m nox` (the README's test command, run by CI) runs the default sessions: tests, lowest,
+lint, typecheck, docs and reliability. `nox -s bench` runs the benchmarks (never part of the tests).
 """
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck", "docs", "reliability"]
+nox.options.sessions = ["tests", "lowest", "lint", "typecheck", "docs", "reliability"]
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
@@ -21,6 +21,21 @@ MYPY = "mypy>=2.4,<2.5"
 def tests(session: nox.Session) -> None:
     """The test suite (without the slow reliability suites)."""
     session.install("-e", ".[dev]")
+    session.run("pytest", "-q", "-m", "not slow", *session.posargs)
+
+
+# A fresh venv every run: `uv pip install` never downgrades what an old venv already has.
+@nox.session(python=PYTHON, venv_backend="virtualenv", reuse_venv=False)
+def lowest(session: nox.Session) -> None:
+    """The test suite at the lowest versions pyproject.toml allows for each direct dependency.
+
+    uv resolves them (`--resolution lowest-direct`; pip cannot); it is installed into the session's
+    own venv, so only nox is needed, as in CI.
+    """
+    session.install("uv")
+    venv = ("--python", session.virtualenv.location)
+    session.run("uv", "pip", "install", *venv, "--resolution", "lowest-direct", "-e", ".[dev]")
+    session.run("uv", "pip", "list", *venv)  # the versions tested, in the log
     session.run("pytest", "-q", "-m", "not slow", *session.posargs)
 
 
