@@ -1,9 +1,10 @@
 """Developer tasks.
 
-`python -m nox` (the README's test command, run by CI) runs the default sessions: tests, lint,
-typecheck, docs and reliability. `nox -s browser` renders the OpenAPI UIs in headless Chromium
-(needs Debian's `chromium`; CI installs it and runs it after the default sessions).
-`nox -s bench` runs the benchmarks (never part of the tests).
+`python -m nox` (the README's test command) runs the default sessions: tests, lint, typecheck,
+docs and reliability. CI (`.ci/run`) runs that command, then `nox -s lowest` (the tests at the
+lowest versions pyproject.toml allows) and `nox -s browser` (the OpenAPI UIs in headless Chromium;
+needs Debian's `chromium`, which CI installs). `nox -s bench` runs the benchmarks (never part of the
+tests).
 """
 
 from __future__ import annotations
@@ -31,6 +32,21 @@ def browser(session: nox.Session) -> None:
     """The OpenAPI UIs rendered in headless Chromium, offline (`chromium` must be installed)."""
     session.install("-e", ".[dev]")
     session.run("pytest", "-q", "-m", "browser", *session.posargs)
+
+
+# A fresh venv every run: `uv pip install` never downgrades what an old venv already has.
+@nox.session(python=PYTHON, venv_backend="virtualenv", reuse_venv=False, default=False)
+def lowest(session: nox.Session) -> None:
+    """The test suite at the lowest versions pyproject.toml allows for each direct dependency.
+
+    uv resolves them (`--resolution lowest-direct`; pip cannot); it is installed into the session's
+    own venv, so only nox is needed, as in CI.
+    """
+    session.install("uv")
+    venv = ("--python", session.virtualenv.location)
+    session.run("uv", "pip", "install", *venv, "--resolution", "lowest-direct", "-e", ".[dev]")
+    session.run("uv", "pip", "list", *venv)  # the versions tested, in the log
+    session.run("pytest", "-q", "-m", "not slow and not browser", *session.posargs)
 
 
 @nox.session(python=PYTHON)
