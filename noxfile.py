@@ -24,7 +24,7 @@ MYPY = "mypy>=2.4,<2.5"
 def tests(session: nox.Session) -> None:
     """The test suite (without the slow reliability suites and the browser tests)."""
     session.install("-e", ".[dev]")
-    session.run("pytest", "-q", "-m", "not slow and not browser", *session.posargs)
+    session.run("pytest", "-q", "-m", "not slow and not browser and not docs", *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
@@ -46,7 +46,7 @@ def lowest(session: nox.Session) -> None:
     venv = ("--python", session.virtualenv.location)
     session.run("uv", "pip", "install", *venv, "--resolution", "lowest-direct", "-e", ".[dev]")
     session.run("uv", "pip", "list", *venv)  # the versions tested, in the log
-    session.run("pytest", "-q", "-m", "not slow and not browser", *session.posargs)
+    session.run("pytest", "-q", "-m", "not slow and not browser and not docs", *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -94,6 +94,8 @@ def docs(session: nox.Session) -> None:
     session.run(
         "pytest",
         "-q",
+        "-m",
+        "docs",
         "tests/test_api_reference.py",
         *session.posargs,
         env={"TOGAI_DOCS_SITE": "site"},

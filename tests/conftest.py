@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from togai_customers import _client
-
-
-async def _no_async_wait(seconds: float) -> None:
-    return None
-
 
 @pytest.fixture(autouse=True)
-def _no_backoff_sleeps(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep every retry but skip its waits; tests that check waits put a fake clock in."""
-    monkeypatch.setattr(_client, "_sleep", lambda seconds: None)
-    monkeypatch.setattr(_client, "_asleep", _no_async_wait)
+def _no_backoff_sleeps(togai_instant_retries: None) -> None:
+    """Keep every retry but skip its waits (the plugin's fixture); tests that check waits put a
+    fake clock in instead."""
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,8 @@ Installed with the package (entry point ``pytest11``), so they are available in 
   change its knobs);
 * ``togai_client`` / ``togai_async_client``: SDK clients (API key ``"test"``) wired to it
   in-process through :class:`SandboxTransport`;
-* ``togai_sandbox_url``: the same sandbox served over real HTTP on 127.0.0.1 and a free port.
+* ``togai_sandbox_url``: the same sandbox served over real HTTP on 127.0.0.1 and a free port;
+* ``togai_instant_retries``: the SDK keeps every retry but does not wait between attempts.
 
 Kept free of heavy imports: this module is loaded in every pytest run of every project that
 installs the package.
@@ -25,7 +26,13 @@ from ._sandbox import Sandbox
 from ._server import serve_in_thread
 from ._transport import SandboxTransport
 
-__all__ = ["togai_async_client", "togai_client", "togai_sandbox", "togai_sandbox_url"]
+__all__ = [
+    "togai_async_client",
+    "togai_client",
+    "togai_instant_retries",
+    "togai_sandbox",
+    "togai_sandbox_url",
+]
 
 
 @pytest.fixture
@@ -59,3 +66,16 @@ def togai_sandbox_url(togai_sandbox: Sandbox) -> Iterator[str]:
     """``togai_sandbox`` served over HTTP on 127.0.0.1 (free port); yields the base URL."""
     with serve_in_thread(togai_sandbox) as url:
         yield url
+
+
+async def _return_at_once(seconds: float) -> None:
+    return None
+
+
+@pytest.fixture
+def togai_instant_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's waits (retry backoff, ``Retry-After``) return at once; every retry still runs."""
+    from togai_customers import _client  # the SDK's one place that waits
+
+    monkeypatch.setattr(_client, "_sleep", lambda seconds: None)
+    monkeypatch.setattr(_client, "_asleep", _return_at_once)
