@@ -52,7 +52,8 @@ BUILDER = '''
 HANDLER = """
     @_handles(ARCHIVE_CUSTOMER)
     def _archive_customer(self, params: Params, _: None) -> Customer:
-        doc = self._store.modify_customer(params["customer_id"], lambda d: {**d, "status": "ARCHIVED"})
+        archived = lambda doc: {**doc, "status": "ARCHIVED"}  # noqa: E731
+        doc = self._store.modify_customer(params["customer_id"], archived)
         if doc is None:
             raise _not_found(params["customer_id"])
         return Customer.from_dict(doc)
@@ -104,10 +105,11 @@ with Sandbox() as sandbox:
             "archivecustomer"
         )
     with serve_in_thread(sandbox) as url:
-        dry = CliRunner().invoke(cli, ["--base-url", url, "--api-key", "k", "archive", "c0", "--dry-run"])
+        options = ["--base-url", url, "--api-key", "k", "-o", "json"]
+        dry = CliRunner().invoke(cli, [*options, "archive", "c0", "--dry-run"])
         shown = json.loads(dry.stdout)
-        assert (shown["method"], shown["url"]) == ("POST", f"{url}/customers/c0/archive"), dry.output
-        done = CliRunner().invoke(cli, ["--base-url", url, "--api-key", "k", "-o", "json", "archive", "c1"])
+        assert (shown["method"], shown["url"]) == ("POST", url + "/customers/c0/archive"), dry.output
+        done = CliRunner().invoke(cli, [*options, "archive", "c1"])
         assert done.exit_code == 0 and json.loads(done.stdout)["status"] == "ARCHIVED", done.output
 print("seventh operation: ok")
 """

@@ -91,7 +91,8 @@ async def test_mcp_tools_are_the_rows() -> None:
             op.destructive,
             op.idempotent,
         )
-        assert tool.description is not None and op.guidance in tool.description
+        assert tool.description is not None
+        assert op.guidance in tool.description
         properties = tool.input_schema["properties"]
         for p in op.params:
             assert _limits(p).items() <= properties[p.name].items(), (op.name, p.name)
@@ -110,7 +111,8 @@ def _command(path: str) -> Any:
 def test_cli_command_for_the_row(op: Operation[Any]) -> None:
     """The row's CLI command exists, with its summary, arguments and bounded options."""
     command = _command(op.cli_command)
-    assert command.help is not None and op.summary in command.help
+    assert command.help is not None
+    assert op.summary in command.help
     params = {p.name: p for p in command.params}
     for p in op.params:
         option = params[p.name]
