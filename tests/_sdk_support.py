@@ -1,4 +1,10 @@
-"""Helpers for the SDK tests: a scripted MockTransport handler and flavour-agnostic calls."""
+"""Helpers for the tests: one way to make a client of either flavour, flavour-agnostic calls, a
+scripted MockTransport handler, a recording transport and a fake clock.
+
+Tests that run with both clients take the ``flavour`` fixture (``tests/conftest.py``: "sync", then
+"async") and build their clients with :func:`sdk_client`; :func:`resolve` awaits what the async
+client returns and passes the sync client's results through.
+"""
 
 from __future__ import annotations
 
@@ -69,6 +75,30 @@ class Script:
 
 
 Client = TogaiCustomers | AsyncTogaiCustomers
+
+FLAVOURS = ("sync", "async")
+
+
+def sdk_client(flavour: str, transport: Any = None, **kwargs: Any) -> Client:
+    """A client of ``flavour`` ("sync" or "async"), over ``transport`` when one is given (an httpx
+    transport, e.g. the sandbox's or a MockTransport) or over real HTTP (``base_url=...``)."""
+    kwargs.setdefault("api_key", API_KEY)
+    if flavour == "sync":
+        http = None if transport is None else httpx.Client(transport=transport)
+        return TogaiCustomers(http_client=http, **kwargs)
+    ahttp = None if transport is None else httpx.AsyncClient(transport=transport)
+    return AsyncTogaiCustomers(http_client=ahttp, **kwargs)
+
+
+async def close(client: Client) -> None:
+    """Close a client of either flavour (and its own httpx client)."""
+    http = client._http
+    if isinstance(client, TogaiCustomers):
+        client.close()
+        http.close()  # type: ignore[union-attr]
+    else:
+        await client.aclose()
+        await http.aclose()  # type: ignore[union-attr]
 
 
 async def resolve(value: Any) -> Any:

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from _sdk_support import FLAVOURS
+
+
+@pytest.fixture(params=FLAVOURS)
+def flavour(request: pytest.FixtureRequest) -> str:
+    """Run the test once with the sync client and once with the async client."""
+    return str(request.param)
 
 
 @pytest.fixture(autouse=True)

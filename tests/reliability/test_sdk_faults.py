@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from _sdk_support import FakeClock
+from _sdk_support import FakeClock, close, resolve, sdk_client
 
 from togai_customers import (
     APIConnectionError,
@@ -90,33 +90,22 @@ def upstream(gateway: tuple[Gateway, str]) -> Iterator[Sandbox]:
         yield sandbox
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture
 async def make_client(
-    request: pytest.FixtureRequest, gateway: tuple[Gateway, str]
+    flavour: str, gateway: tuple[Gateway, str]
 ) -> AsyncIterator[Callable[..., Client]]:
-    """Build an SDK client of each flavour talking HTTP to the gateway."""
+    """Build SDK clients of the test's flavour talking HTTP to the gateway."""
     made: list[Client] = []
 
     def make(**kwargs: Any) -> Client:
         kwargs.setdefault("timeout", httpx.Timeout(5.0, read=READ_TIMEOUT))
-        cls = TogaiCustomers if request.param == "sync" else AsyncTogaiCustomers
-        client = cls(API_KEY, base_url=gateway[1], **kwargs)
+        client = sdk_client(flavour, api_key=API_KEY, base_url=gateway[1], **kwargs)
         made.append(client)
         return client
 
     yield make
     for client in made:
-        if isinstance(client, TogaiCustomers):
-            client.close()
-        else:
-            await client.aclose()
-
-
-async def _run(value: Any) -> Any:
-    """The result of a client call, awaited for the async client."""
-    if hasattr(value, "__await__"):
-        return await value
-    return value
+        await close(client)
 
 
 # Each operation that may be retried after an ambiguous failure: (call, check of its result).
@@ -179,7 +168,7 @@ async def test_idempotent_operation_recovers_within_max_retries(
     gw, _ = gateway
     _inject(gw, upstream, fault, 2)
     call, ok = CALLS[op]
-    result = await _run(call(make_client(max_retries=2)))
+    result = await resolve(call(make_client(max_retries=2)))
     assert ok(result)
     assert gw.attempts(METHOD[op]) == 3
 
@@ -190,7 +179,7 @@ async def test_retries_stop_after_max_retries(make_client, gateway, upstream, fa
     gw, _ = gateway
     _inject(gw, upstream, fault, 3)
     with pytest.raises(FAULTS[fault][1]):
-        await _run(make_client(max_retries=2).get_customer("c1"))
+        await resolve(make_client(max_retries=2).get_customer("c1"))
     assert gw.attempts("GET") == 3
 
 
@@ -206,7 +195,7 @@ async def test_create_contact_is_sent_once_after_an_ambiguous_failure(
         _inject(gw, upstream, fault, 1)
     client = make_client(max_retries=5)
     with pytest.raises((APIStatusError, APIConnectionError)):
-        await _run(client.create_customer_contact("c1", name="Jane Doe", email="jane@acme.com"))
+        await resolve(client.create_customer_contact("c1", name="Jane Doe", email="jane@acme.com"))
     assert gw.attempts("POST") == 1
     contact_posts = [r for r in upstream.requests if r.path.endswith("/contacts")]
     assert len(contact_posts) == (0 if fault in ("502", "504", "stall") else 1)
@@ -218,7 +207,7 @@ async def test_create_contact_is_retried_when_certainly_not_processed(
     """A 503 means nothing was done: the contact create is retried and made exactly once."""
     gw, _ = gateway
     upstream.fail_next("503", "503")
-    contact = await _run(
+    contact = await resolve(
         make_client(max_retries=2).create_customer_contact("c1", name="Jane Doe", email="j@a.io")
     )
     assert contact.name == "Jane Doe"
@@ -232,7 +221,7 @@ async def test_create_whose_response_was_lost_returns_the_stored_customer(
     """Processed but the answer lost (connection cut): the retry's 409 yields the same customer."""
     _gw, _ = gateway
     upstream.fail_next("drop-after")
-    created = await _run(
+    created = await resolve(
         make_client(max_retries=2).create_customer(
             id="lost", name="Lost Answer Ltd", primary_email="l@a.io", address={"city": "Oslo"}
         )
@@ -260,23 +249,16 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return clock
 
 
-@pytest.mark.parametrize("flavour", ["sync", "async"])
 @pytest.mark.parametrize(("rate", "retry_after"), [(1.0, 1.0), (0.25, 4.0)])
 async def test_retry_after_from_the_rate_limiter_is_waited_exactly(
     fake_clock, flavour, rate, retry_after
 ):
     """The sandbox's 429 says Retry-After N; the SDK sleeps exactly N, then gets through."""
     with Sandbox(rate_limit=rate, clock=fake_clock) as sandbox:
-        transport = SandboxTransport(sandbox)
-        if flavour == "sync":
-            with TogaiCustomers(API_KEY, http_client=httpx.Client(transport=transport)) as c:
-                c.list_customers()  # the burst allowance
-                page = c.list_customers()
-        else:
-            http = httpx.AsyncClient(transport=transport)
-            async with http, AsyncTogaiCustomers(API_KEY, http_client=http) as ac:
-                await ac.list_customers()
-                page = await ac.list_customers()
+        client = sdk_client(flavour, SandboxTransport(sandbox), api_key=API_KEY)
+        await resolve(client.list_customers())  # the burst allowance
+        page = await resolve(client.list_customers())
+        await close(client)
         assert page.data == []
         assert [r.status for r in sandbox.requests] == [200, 429, 200]
     assert fake_clock.waits == [retry_after]

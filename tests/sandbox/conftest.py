@@ -1,14 +1,14 @@
-"""Fixtures for the sandbox tests: SDK clients (sync and async, one parametrised fixture) and a
-raw httpx client, all wired in-process to a fresh sandbox."""
+"""Fixtures for the sandbox tests: an SDK client of the test's flavour and a raw httpx client,
+both wired in-process to a fresh sandbox."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from _sdk_support import close, collect, resolve, sdk_client
 
 from togai_customers import AsyncTogaiCustomers, TogaiCustomers
 from togai_customers_server.sandbox import Sandbox, SandboxTransport
@@ -27,17 +27,13 @@ class Api:
         method = getattr(self.client, name)
 
         async def call(*args: Any, **kwargs: Any) -> Any:
-            result = method(*args, **kwargs)
-            return await result if inspect.isawaitable(result) else result
+            return await resolve(method(*args, **kwargs))
 
         return call
 
     async def all_customers(self, **kwargs: Any) -> list[Any]:
         """Every customer, following the pages (the SDK's own iteration)."""
-        pages = self.client.list_customers(**kwargs)
-        if self.is_async:
-            return [c async for c in pages]
-        return list(pages)
+        return await collect(self.client, **kwargs)
 
     async def create(self, customer_id: str, **overrides: Any) -> Any:
         """Create a customer with valid defaults."""
@@ -58,20 +54,12 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-@pytest.fixture(params=["sync", "async"])
-async def api(request: pytest.FixtureRequest, sandbox: Sandbox) -> AsyncIterator[Api]:
-    """The SDK client (sync, then async) on ``sandbox``, through the in-process transport."""
-    transport = SandboxTransport(sandbox)
-    if request.param == "sync":
-        with TogaiCustomers(
-            api_key="test", http_client=httpx.Client(transport=transport)
-        ) as client:
-            yield Api(client)
-    else:
-        async with AsyncTogaiCustomers(
-            api_key="test", http_client=httpx.AsyncClient(transport=transport)
-        ) as aclient:
-            yield Api(aclient)
+@pytest.fixture
+async def api(flavour: str, sandbox: Sandbox) -> AsyncIterator[Api]:
+    """The SDK client of the test's flavour on ``sandbox``, through the in-process transport."""
+    client = sdk_client(flavour, SandboxTransport(sandbox), api_key="test")
+    yield Api(client)
+    await close(client)
 
 
 @pytest.fixture
