@@ -49,6 +49,10 @@ __all__ = [
 
 R = TypeVar("R")
 
+#: Path segments that clients and servers remove from a URL (RFC 3986, 5.2.4): a request for the
+#: id "." or ".." would reach another path, so a path parameter cannot be one of them.
+_DOT_SEGMENTS = (".", "..")
+
 
 @attrs.frozen(kw_only=True)
 class Param:
@@ -97,6 +101,8 @@ class Param:
             return None
         if not isinstance(value, str):
             return f"expected a string, got {type(value).__name__}"
+        if self.location == "path" and value in _DOT_SEGMENTS:
+            return f"{value!r} cannot be sent in a URL path (it is a dot segment)"
         if self.min_length is not None and len(value) < self.min_length:
             if self.min_length == 1:
                 return "must not be empty"
@@ -133,6 +139,8 @@ class Param:
         ):
             if value is not None:
                 schema[key] = value
+        if self.location == "path" and self.value_type is str:
+            schema["not"] = {"enum": list(_DOT_SEGMENTS)}
         schema["description"] = self.description
         if self.example is not None:
             schema["examples"] = [self.example]
@@ -411,9 +419,10 @@ LIST_CUSTOMERS: Operation[CustomerPage] = Operation(
     guidance=(
         "Returns {data: [customer, ...], nextToken, context}; each customer is the full object "
         "(id, togaiCustomerId, name, primaryEmail, address, billingAddress, status, createdAt, "
-        "updatedAt). To page, call again with next_token set to the nextToken you got (and the "
-        "same page_size); when nextToken is absent you have seen every customer. Use it to find "
-        "the customer ids the other tools take."
+        "updatedAt). To page, call again with next_token set to the nextToken you got; when "
+        "nextToken is absent you have seen every customer. A page can be empty and without "
+        "nextToken (Togai at times hands out a token after the last full page): that is the "
+        "normal end, not an error. Use it to find the customer ids the other tools take."
     ),
     read_only=True,
     idempotent=True,
@@ -436,8 +445,8 @@ LIST_CUSTOMERS: Operation[CustomerPage] = Operation(
             location="query",
             value_type=int,
             minimum=1,
-            maximum=50,
-            default=10,
+            maximum=100,  # "Togai supports up to 100 results per page"
+            default=20,  # the first page of GET /customers shows 20 by default
             description="Customers per page, {minimum} to {maximum} (default {default}).",
         ),
     ),
@@ -493,6 +502,11 @@ DELETE_CUSTOMER: Operation[DeleteCustomerResponse] = Operation(
     idempotent=True,
     destructive=True,
     retry_ambiguous=True,
+    lost_answer=LostAnswer(
+        status=404,
+        meaning="the customer is gone: the attempt whose answer was lost deleted it",
+        resolve=lambda _request, _found: DeleteCustomerResponse(success=True),
+    ),
     path_params=(_CUSTOMER_ID,),
     error_advice={
         404: (
@@ -529,7 +543,15 @@ CREATE_CUSTOMER_CONTACT: Operation[CustomerContact] = Operation(
     destructive=False,
     retry_ambiguous=False,
     path_params=(_CUSTOMER_ID,),
-    error_advice={404: _NOT_FOUND},
+    error_advice={
+        404: _NOT_FOUND,
+        409: (
+            "Togai refused the contact as a duplicate (Togai: {message}): its email or "
+            "preferred_username is already used by a contact. Choose another preferred_username "
+            "(or leave it out to get a generated one), or check whether this person is already a "
+            "contact of the customer before creating it again."
+        ),
+    },
 )
 
 #: Every operation, in the seed's order.

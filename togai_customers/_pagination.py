@@ -6,6 +6,14 @@ memory at a time). ``AsyncTogaiCustomers.list_customers()`` returns an :class:`A
 ``await`` it for the first :class:`AsyncPage`, or ``async for`` over it for every customer.
 ``max_items`` stops early; save ``next_token`` to resume later with
 ``list_customers(next_token=...)``.
+
+Page sizes: a call that names ``page_size`` gets it on every page. Otherwise one page is left to the
+server's default, and iterating (every page after the first, ``async for`` from the first, or any
+call with ``max_items``) asks for the largest page the API serves: walking 1,000 customers costs
+11 requests rather than 50 at the default size.
+
+A page can be empty with no next cursor: Togai at times hands out a cursor after the last full
+page, and the page it leads to is empty. That is the normal end of the iteration.
 """
 
 from __future__ import annotations
@@ -21,7 +29,18 @@ from ._operations import Call
 if TYPE_CHECKING:
     from ._client import AsyncTogaiCustomers, TogaiCustomers
 
-__all__ = ["AsyncPage", "AsyncPaginator", "SyncPage"]
+__all__ = ["AsyncPage", "AsyncPaginator", "SyncPage", "iterating"]
+
+
+def iterating(call: Call[CustomerPage]) -> Call[CustomerPage]:
+    """``call`` as auto-pagination sends it: the largest page size unless the caller chose one."""
+    paging = call.op.paging
+    assert paging is not None
+    if paging.size in call.query:
+        return call
+    largest = call.op.param(paging.size).maximum
+    assert largest is not None
+    return attrs.evolve(call, query={**call.query, paging.size: largest})
 
 
 class _BasePage:
@@ -57,7 +76,7 @@ class _BasePage:
         if not self.has_next_page():
             return None
         query: dict[str, Any] = {**self._call.query, self._cursor: self._page.next_token}
-        return attrs.evolve(self._call, query=query)
+        return iterating(attrs.evolve(self._call, query=query))
 
     def _take(self, seen: int) -> list[Customer]:
         """This page's customers still within ``max_items``, given ``seen`` already yielded."""
@@ -157,14 +176,14 @@ class AsyncPaginator:
         self._client = client
         self._call = call
 
-    async def _first(self) -> AsyncPage:
-        page = (await self._client._execute(self._call)).parse()
-        return AsyncPage(self._client, self._call, page)
+    async def _first(self, call: Call[CustomerPage]) -> AsyncPage:
+        page = (await self._client._execute(call)).parse()
+        return AsyncPage(self._client, call, page)
 
     def __await__(self) -> Generator[Any, None, AsyncPage]:
-        return self._first().__await__()
+        return self._first(self._call).__await__()
 
     async def __aiter__(self) -> AsyncIterator[Customer]:
-        first = await self._first()
+        first = await self._first(iterating(self._call))  # every page will be read
         async for customer in first:
             yield customer

@@ -80,7 +80,7 @@ async def test_input_schemas_carry_the_spec_limits_and_formats(connect: Connect)
         assert "postal_code" in create["address"]["properties"]
         assert create["settings"]["maxItems"] == 10
         paging = tools["list-customers"].input_schema["properties"]
-        assert (paging["page_size"]["minimum"], paging["page_size"]["maximum"]) == (1, 50)
+        assert (paging["page_size"]["minimum"], paging["page_size"]["maximum"]) == (1, 100)
         assert paging["next_token"]["type"] == "string"
         contact = tools["create-contact-customer"].input_schema["properties"]
         assert contact["email"]["pattern"] == r"^\S+@\S+\.\S+$"

@@ -38,7 +38,7 @@ BAD_CALLS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("get-customer", {"customer_id": HUGE}, ("customer_id",)),
     ("list-customers", {"page_size": "ten"}, ("page_size",)),
     ("list-customers", {"page_size": 0}, ("page_size",)),
-    ("list-customers", {"page_size": 51}, ("page_size",)),
+    ("list-customers", {"page_size": 101}, ("page_size",)),
     ("list-customers", {"next_token": "forged-token"}, ("nextToken",)),
     ("create-customer", {"id": "c1", "name": "Acme"}, ("primary_email", "address")),
     (

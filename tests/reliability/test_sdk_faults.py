@@ -254,7 +254,7 @@ async def test_retry_after_from_the_rate_limiter_is_waited_exactly(
     fake_clock, flavour, rate, retry_after
 ):
     """The sandbox's 429 says Retry-After N; the SDK sleeps exactly N, then gets through."""
-    with Sandbox(rate_limit=rate, clock=fake_clock) as sandbox:
+    with Sandbox(rate_limit=rate, retry_after=True, clock=fake_clock) as sandbox:
         client = sdk_client(flavour, SandboxTransport(sandbox), api_key=API_KEY)
         await resolve(client.list_customers())  # the burst allowance
         page = await resolve(client.list_customers())

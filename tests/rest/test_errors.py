@@ -64,7 +64,7 @@ def test_upstream_timeout_becomes_504(make_api: MakeApi, exc: httpx.TimeoutExcep
 
 def test_rate_limit_passes_429_and_retry_after() -> None:
     """An upstream 429 answers 429 with the upstream's Retry-After."""
-    with Sandbox(rate_limit=1.0, clock=lambda: 0.0) as sandbox:
+    with Sandbox(rate_limit=1.0, retry_after=True, clock=lambda: 0.0) as sandbox:
         app_client = sandbox_client(sandbox, max_retries=2)
         with TestClient(create_rest_app(ServeOptions(), client=app_client)) as api:
             assert api.get("/v1/customers").status_code == 200

@@ -52,11 +52,11 @@ def test_customer_id_is_a_path_parameter(doc: dict[str, Any]) -> None:
 
 
 def test_list_query_parameters(doc: dict[str, Any]) -> None:
-    """nextToken and pageSize (1..50) are documented as optional query parameters."""
+    """nextToken and pageSize (1..100) are documented as optional query parameters."""
     params = {p["name"]: p for p in doc["paths"]["/v1/customers"]["get"]["parameters"]}
     assert set(params) == {"nextToken", "pageSize"}
     size = params["pageSize"]["schema"]
-    assert (size["type"], size["minimum"], size["maximum"]) == ("integer", 1, 50)
+    assert (size["type"], size["minimum"], size["maximum"]) == ("integer", 1, 100)
     assert not any(p["required"] for p in params.values())
 
 

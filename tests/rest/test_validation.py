@@ -89,7 +89,7 @@ def test_update_body_checks_limits(api: TestClient[Litestar]) -> None:
     ("query", "field"),
     [
         ("pageSize=0", "pageSize"),
-        ("pageSize=51", "pageSize"),
+        ("pageSize=101", "pageSize"),
         ("pageSize=x", "pageSize"),
         ("nextToken=", "nextToken"),
     ],
@@ -97,7 +97,7 @@ def test_update_body_checks_limits(api: TestClient[Litestar]) -> None:
 def test_list_query_limits(
     api: TestClient[Litestar], togai_sandbox: Sandbox, query: str, field: str
 ) -> None:
-    """pageSize must be an integer 1..50 and nextToken non-empty; errors name the query name."""
+    """pageSize must be an integer 1..100 and nextToken non-empty; errors name the query name."""
     errors = _fields(api.get(f"/v1/customers?{query}"))
     assert set(errors) == {field}
     assert togai_sandbox.requests == []

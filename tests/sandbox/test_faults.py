@@ -170,7 +170,7 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
     """Over the rate the sandbox answers 429 with an integer Retry-After; tokens refill with
     time."""
     clock = FakeClock()
-    with Sandbox(rate_limit=2, clock=clock) as sb:
+    with Sandbox(rate_limit=2, retry_after=True, clock=clock) as sb:
         assert outcomes(sb, 3) == ["200", "200", "429"]
         with httpx.Client(transport=SandboxTransport(sb)) as c:
             r = c.get("http://s/customers", headers={"Authorization": "Bearer t"})
@@ -183,7 +183,7 @@ def test_rate_limit_answers_429_with_retry_after() -> None:
 
 def test_slow_rate_gives_longer_retry_after() -> None:
     """At 0.2 requests per second the second request is told to wait 5 seconds."""
-    with Sandbox(rate_limit=0.2, clock=FakeClock()) as sb:
+    with Sandbox(rate_limit=0.2, retry_after=True, clock=FakeClock()) as sb:
         assert outcomes(sb, 1) == ["200"]
         with httpx.Client(transport=SandboxTransport(sb)) as c:
             r = c.get("http://s/customers", headers={"Authorization": "Bearer t"})
@@ -192,7 +192,7 @@ def test_slow_rate_gives_longer_retry_after() -> None:
 
 def test_sdk_reports_rate_limit_retry_after() -> None:
     """The SDK retries 429 and finally raises RateLimitError with retry_after from the header."""
-    with Sandbox(rate_limit=1, clock=FakeClock()) as sb:
+    with Sandbox(rate_limit=1, retry_after=True, clock=FakeClock()) as sb:
         http = httpx.Client(transport=SandboxTransport(sb))
         with TogaiCustomers(api_key="t", http_client=http, max_retries=1) as client:
             client.list_customers()

@@ -35,11 +35,11 @@ def walk(raw: httpx.Client, **params: Any) -> list[dict[str, Any]]:
 
 
 def test_default_page_size_and_context(raw: httpx.Client) -> None:
-    """Without pageSize a page holds 10 customers, and context says pageSize 10, ASC."""
-    seed(raw, 12)
+    """Without pageSize a page holds 20 customers (Togai's default), context says 20, ASC."""
+    seed(raw, 22)
     page = raw.get("/customers").json()
-    assert len(page["data"]) == 10
-    assert page["context"] == {"pageSize": 10, "sortOrder": "ASC"}
+    assert len(page["data"]) == 20
+    assert page["context"] == {"pageSize": 20, "sortOrder": "ASC"}
     assert isinstance(page["nextToken"], str)
 
 
@@ -53,18 +53,21 @@ def test_pages_follow_creation_order_and_last_page_has_no_token(raw: httpx.Clien
     assert [c["id"] for p in pages for c in p["data"]] == ids
 
 
-def test_exact_multiple_ends_without_an_empty_page(raw: httpx.Client) -> None:
-    """When the count is a multiple of pageSize the last full page already has no token."""
+def test_a_full_last_page_leads_to_an_empty_one(raw: httpx.Client) -> None:
+    """When the count is a multiple of pageSize the last full page still has a token (keyset
+    paging, as Togai documents), and that token's page is empty, without one."""
     seed(raw, 10)
     pages = walk(raw, pageSize=5)
-    assert [len(p["data"]) for p in pages] == [5, 5]
+    assert [len(p["data"]) for p in pages] == [5, 5, 0]
+    assert isinstance(pages[1]["nextToken"], str)
+    assert "nextToken" not in pages[2]
 
 
 def test_empty_list(raw: httpx.Client) -> None:
     """With no customers the list is empty, with context and no token."""
     assert raw.get("/customers").json() == {
         "data": [],
-        "context": {"pageSize": 10, "sortOrder": "ASC"},
+        "context": {"pageSize": 20, "sortOrder": "ASC"},
     }
 
 
@@ -75,21 +78,22 @@ def test_token_keeps_page_size_unless_overridden(raw: httpx.Client) -> None:
     kept = raw.get("/customers", params={"nextToken": token}).json()
     assert len(kept["data"]) == 3
     assert kept["context"]["pageSize"] == 3
-    bigger = raw.get("/customers", params={"nextToken": token, "pageSize": 50}).json()
+    bigger = raw.get("/customers", params={"nextToken": token, "pageSize": 100}).json()
     assert next(c["id"] for c in bigger["data"]) == "c003"
     assert len(bigger["data"]) == 17
 
 
-@pytest.mark.parametrize("size", ["1", "50", "7.0"])
+@pytest.mark.parametrize("size", ["1", "100", "7.0"])
 def test_page_size_in_range(raw: httpx.Client, size: str) -> None:
-    """pageSize from 1 to 50 (an integral number, as the official client may send) is accepted."""
+    """pageSize from 1 to 100 (an integral number, as the official client may send) is
+    accepted."""
     seed(raw, 3)
     assert raw.get("/customers", params={"pageSize": size}).status_code == 200
 
 
-@pytest.mark.parametrize("size", ["0", "51", "-1", "abc", "1.5", "", "nan", "1e400"])
+@pytest.mark.parametrize("size", ["0", "101", "-1", "abc", "1.5", "", "nan", "1e400"])
 def test_page_size_out_of_range_is_400(raw: httpx.Client, size: str) -> None:
-    """pageSize outside 1..50 or not an integer is 400 naming pageSize."""
+    """pageSize outside 1..100 or not an integer is 400 naming pageSize."""
     r = raw.get("/customers", params={"pageSize": size})
     assert r.status_code == 400
     assert "pageSize" in r.json()["message"]

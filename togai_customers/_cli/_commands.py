@@ -24,6 +24,7 @@ import typer
 from .._calls import builder
 from .._exceptions import RequestValidationError
 from .._operations import OPERATIONS, Call, Operation, Param
+from .._pagination import iterating
 from .._serde import parse_request
 from .._validation import check, nothing_to_change
 from ._dry_run import show_request
@@ -190,6 +191,8 @@ def _pages(
     fmt = state.output_format()
     item = _item_type(op)
     title = f"{item.__name__}s"
+    if all_pages:  # every page will be read: ask for large ones, unless a size was chosen
+        call = iterating(call)
     with state.client() as client:
         first = client._run_paged(call)
         if not all_pages and max_items is None:

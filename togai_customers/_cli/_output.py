@@ -99,7 +99,10 @@ def emit_list(fmt: str, models: Iterable[Any], cls: type[Any], *, title: str | N
     for row in _rows(models, shown):
         table.add_row(*row)
         count += 1
-    Console().print(table)
+    if count:
+        Console().print(table)
+    else:  # an empty page (e.g. after the last full one) is not a blank table
+        typer.echo(f"No {(title or cls.__name__ + 's').lower()}.")
     return count
 
 

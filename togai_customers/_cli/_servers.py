@@ -45,8 +45,19 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(min=0.0, help="Added latency per request.")
         ] = 0.0,
         rate_limit: Annotated[
-            float | None, typer.Option(min=0.0, help="Requests per second before 429.")
+            float | None,
+            typer.Option(
+                min=0.0,
+                help="Requests per second before 429; 10 is what a new Togai organisation gets.",
+            ),
         ] = None,
+        retry_after: Annotated[
+            bool,
+            typer.Option(
+                "--retry-after",
+                help="Send Retry-After with 429 answers (Togai sends none).",
+            ),
+        ] = False,
         seed: Annotated[int | None, typer.Option(help="Seed for the fault injection.")] = None,
     ) -> None:
         """Run the sandbox: a local, stateful emulator of the Togai Customers API."""
@@ -67,6 +78,7 @@ def register(app: typer.Typer) -> None:
                 fail_rate=fail_rate,
                 latency_ms=latency_ms,
                 rate_limit=rate_limit,
+                retry_after=retry_after,
                 seed=seed,
             )
         except (ValueError, OSError, sqlite3.Error) as exc:  # a bad knob, --db file or port

@@ -86,6 +86,7 @@ class LoggedRequest:
     status: int
     request_id: str
     fault: str | None = None
+    query: str = ""  #: the query string, as sent
 
 
 class _Problem(Exception):
@@ -172,9 +173,14 @@ class Sandbox:
     ``db``: SQLite file to persist to (default: in memory). ``api_key``: accept only this bearer
     token (default: any non-empty one). ``fail_rate``: fraction of requests failing with 500, 503
     or a dropped connection; ``latency_ms``: delay added to each request; ``rate_limit``: requests
-    per second before 429, in bursts of at most ``rate_limit_burst`` requests (default: one
-    second's worth); ``seed``: makes the faults reproducible. ``clock`` (monotonic seconds) drives
-    the rate limiter and can be replaced in tests.
+    per second before 429 (10 is what a new Togai organisation gets), in bursts of at most
+    ``rate_limit_burst`` requests (default: one second's worth). Like Togai, a 429 carries no
+    ``Retry-After`` header unless ``retry_after`` is set. ``seed``: makes the faults reproducible.
+    ``clock`` (monotonic seconds) drives the rate limiter and can be replaced in tests.
+
+    Paging is keyset paging, as Togai's: a page that comes back full carries a ``nextToken`` even
+    when it is the last one, and that token's page is empty and has none (Togai documents this
+    "extra API call to receive an empty list").
     """
 
     def __init__(
@@ -186,6 +192,7 @@ class Sandbox:
         latency_ms: float = 0.0,
         rate_limit: float | None = None,
         rate_limit_burst: int | None = None,
+        retry_after: bool = False,
         seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -197,6 +204,7 @@ class Sandbox:
         self._faults = FaultPlan(fail_rate, seed)
         self._clock = clock
         self._burst = rate_limit_burst
+        self.retry_after = retry_after
         self._limiter = (
             None if rate_limit is None else RateLimiter(rate_limit, clock, rate_limit_burst)
         )
@@ -208,7 +216,7 @@ class Sandbox:
         return (
             f"Sandbox(db={self.db!r}, api_key={'<set>' if self._api_key else None}, "
             f"fail_rate={self.fail_rate}, latency_ms={self.latency_ms}, "
-            f"rate_limit={self.rate_limit})"
+            f"rate_limit={self.rate_limit}, retry_after={self.retry_after})"
         )
 
     # Knobs -----------------------------------------------------------------------------------
@@ -279,7 +287,8 @@ class Sandbox:
             if self._limiter is not None:
                 wait = self._limiter.acquire()
                 if wait is not None:
-                    raise _Problem(429, "Too many requests: slow down", {"Retry-After": str(wait)})
+                    headers = {"Retry-After": str(wait)} if self.retry_after else {}
+                    raise _Problem(429, "Too many requests: slow down", headers)
             fault = self._faults.draw()
             if fault == "500":
                 raise _Problem(500, "Internal server error (injected by the sandbox)")
@@ -300,7 +309,9 @@ class Sandbox:
         except Exception:
             logger.exception("sandbox bug while handling %s %s", method, path[:200])
             reply = self._reply(500, {"message": "Internal sandbox error"}, request_id)
-        self._log.append(LoggedRequest(method.upper(), path, reply.status, request_id, fault))
+        q = query.decode("latin-1") if isinstance(query, bytes) else query
+        logged = LoggedRequest(method.upper(), path, reply.status, request_id, fault, q)
+        self._log.append(logged)
         return reply
 
     @classmethod
@@ -426,12 +437,11 @@ class Sandbox:
                 wire = LIST_CUSTOMERS.param(paging.cursor).wire_name
                 raise _Problem(400, f"{wire}: invalid or expired token") from None
         page_size = params.get(paging.size, page_size)
-        rows = self._store.page(after, page_size + 1)
-        more = len(rows) > page_size
-        rows = rows[:page_size]
+        rows = self._store.page(after, page_size)
+        full = len(rows) == page_size  # keyset paging: a full page cannot know it is the last
         return CustomerPage(
             data=[Customer.from_dict(doc) for _, doc in rows],
-            next_token=self._tokens.encode(rows[-1][0], page_size) if more else None,
+            next_token=self._tokens.encode(rows[-1][0], page_size) if full else None,
             context=PaginationContext(page_size=page_size, sort_order="ASC"),
         )
 

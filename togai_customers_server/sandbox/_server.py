@@ -24,6 +24,7 @@ def run_sandbox(
     fail_rate: float = 0.0,
     latency_ms: float = 0.0,
     rate_limit: float | None = None,
+    retry_after: bool = False,
     seed: int | None = None,
 ) -> None:
     """Serve a sandbox on ``host:port`` until interrupted (blocking)."""
@@ -35,6 +36,7 @@ def run_sandbox(
         fail_rate=fail_rate,
         latency_ms=latency_ms,
         rate_limit=rate_limit,
+        retry_after=retry_after,
         seed=seed,
     ) as sandbox:
         where = f"[{host}]" if ":" in host else host
