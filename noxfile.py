@@ -16,21 +16,25 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
 PYTHON = "3.11"
-RUFF = "ruff>=0.17,<0.18"
-MYPY = "mypy>=2.4,<2.5"
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def group(name: str) -> list[str]:
+    """The requirements of a dependency group of pyproject.toml (PEP 735)."""
+    return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The test suite (without the slow reliability suites and the browser tests)."""
-    session.install("-e", ".[dev]")
+    session.install("-e", ".[server]", *group("test"))
     session.run("pytest", "-q", "-m", "not slow and not browser and not docs", *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
 def browser(session: nox.Session) -> None:
     """The OpenAPI UIs rendered in headless Chromium, offline (`chromium` must be installed)."""
-    session.install("-e", ".[dev]")
+    session.install("-e", ".[server]", *group("test"))
     session.run("pytest", "-q", "-m", "browser", *session.posargs)
 
 
@@ -44,7 +48,8 @@ def lowest(session: nox.Session) -> None:
     """
     session.install("uv")
     venv = ("--python", session.virtualenv.location)
-    session.run("uv", "pip", "install", *venv, "--resolution", "lowest-direct", "-e", ".[dev]")
+    requirements = ("-e", ".[server]", *group("test"))
+    session.run("uv", "pip", "install", *venv, "--resolution", "lowest-direct", *requirements)
     session.run("uv", "pip", "list", *venv)  # the versions tested, in the log
     session.run("pytest", "-q", "-m", "not slow and not browser and not docs", *session.posargs)
 
@@ -52,7 +57,7 @@ def lowest(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
-    session.install(RUFF)
+    session.install(*group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -63,14 +68,14 @@ def bench(session: nox.Session) -> None:
 
     `nox -s bench -- --quick` for a smaller smoke run.
     """
-    session.install("-e", ".[dev]", "matplotlib", "pyinstrument")
+    session.install("-e", ".[server]", *group("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on both packages."""
-    session.install("-e", ".[dev]", MYPY)
+    session.install("-e", ".[server]", *group("typecheck"))
     session.run("mypy", "--strict", "togai_customers", "togai_customers_server")
 
 
@@ -79,15 +84,7 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site with mkdocs --strict (every page and reference must resolve),
     then check the built API reference (tests/test_api_reference.py: every operation documented on
     every client, public names only, roles rendered as links)."""
-    session.install(
-        "-e",
-        ".[server]",
-        "mkdocs-material>=9.5",
-        "mkdocstrings[python]>=0.26",
-        "pytest",
-        "pytest-asyncio",
-        RUFF,  # mkdocstrings formats the signatures with it
-    )
+    session.install("-e", ".[server]", *group("docs"))
     session.run(
         "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
     )
@@ -104,8 +101,8 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def reliability(session: nox.Session) -> None:
-    """The slow suites: fault injection, crash recovery, load, stateful fuzzing (about 4 min)."""
-    session.install("-e", ".[dev]")
+    """The slow suites: fault injection, crash recovery, load, stateful fuzzing."""
+    session.install("-e", ".[server]", *group("test"))
     session.run(
         "pytest", "-q", "-m", "slow", "tests/reliability", "tests/security", *session.posargs
     )

@@ -64,8 +64,13 @@ class Recorder:
     def text(self, markdown: str) -> None:
         self.parts.append(markdown.strip("\n") + "\n")
 
-    def run(self, line: str, *, input: str | None = None, expect: int = 0) -> Result:
-        """Run ``togai-customers ARGS`` (as typed in ``line``) and record it with its output."""
+    def run(
+        self, line: str, *, input: str | None = None, expect: int = 0, shown: str | None = None
+    ) -> Result:
+        """Run ``togai-customers ARGS`` (as typed in ``line``) and record it with its output.
+
+        ``shown``: what the reference shows instead of ``line`` (e.g. a shell variable for a
+        value of this run)."""
         args = shlex.split(line)
         env = {"TOGAI_BASE_URL": self.url, "TOGAI_API_KEY": KEY, "COLUMNS": "120"}
         cwd = os.getcwd()
@@ -83,20 +88,25 @@ class Recorder:
         output = output.replace(self.url.removeprefix("http://"), SHOWN_URL.removeprefix("http://"))
         output = "\n".join(part.rstrip() for part in output.splitlines())
         assert KEY not in output
-        shown = f"$ togai-customers {line}"
+        typed = f"$ togai-customers {shown or line}"
         if input is not None and line.endswith(" -"):
-            shown = f"$ echo '{input.strip()}' | togai-customers {line}"
+            typed = f"$ echo '{input.strip()}' | togai-customers {line}"
         status = f"\n(exit code {result.exit_code})" if result.exit_code else ""
-        self.parts.append(f"```console\n{shown}\n{output.strip(chr(10))}{status}\n```\n")
+        self.parts.append(f"```console\n{typed}\n{output.strip(chr(10))}{status}\n```\n")
         return result
 
+    def shell(self, line: str) -> None:
+        """Show a shell command whose output is nothing (the reader's terminal runs it too)."""
+        self.parts.append(f"```console\n$ {line}\n```\n")
+
     def write_file(self, name: str, content: str) -> None:
+        """Create a file, shown as the command that writes it."""
         (self.workdir / name).write_text(content, encoding="utf-8")
-        self.parts.append(f"`{name}`:\n\n```text\n{content.rstrip()}\n```\n")
+        self.parts.append(f"```console\n$ cat > {name} <<'EOF'\n{content.rstrip()}\nEOF\n```\n")
 
     def show_file(self, name: str) -> None:
         content = (self.workdir / name).read_text(encoding="utf-8")
-        self.parts.append(f"`{name}`:\n\n```text\n{content.rstrip()}\n```\n")
+        self.parts.append(f"```console\n$ cat {name}\n{content.rstrip()}\n```\n")
 
 
 def _commands() -> list[str]:
@@ -140,7 +150,13 @@ def generate(rec: Recorder) -> None:
     first = rec.run("-o csv list --page-size 2")
     token = first.stderr.strip().removeprefix("Next token: ")
     rec.text("The next page's token goes to stderr, so stdout stays parseable; resume with it:")
-    rec.run(f"-o csv list --page-size 2 --next-token {token}")
+    rec.shell(
+        "NEXT=$(togai-customers list --page-size 2 2>&1 >/dev/null | sed 's/^Next token: //')"
+    )
+    rec.run(
+        f"-o csv list --page-size 2 --next-token {token}",
+        shown='-o csv list --page-size 2 --next-token "$NEXT"',
+    )
     rec.text("`--all` follows every page (with a progress line on a terminal's stderr):")
     rec.run("-o jsonl list --all --page-size 2")
 

@@ -34,6 +34,9 @@ class Constraints:
     example: Any = None
     #: The value is a secret (a password): never shown in reprs or logs.
     secret: bool = False
+    #: The API replaces the stored value as a whole (an update's ``address``): a partial value
+    #: drops the parts left out, so the CLI merges the given parts into the stored value.
+    whole: bool = False
 
     @property
     def regex(self) -> re.Pattern[str] | None:
@@ -65,6 +68,7 @@ def field(
     item_max_length: int | None = None,
     example: Any = None,
     secret: bool = False,
+    whole: bool = False,
 ) -> Any:
     """Declare an attrs attribute together with its spec constraints."""
     meta = Constraints(
@@ -78,6 +82,7 @@ def field(
         item_max_length=item_max_length,
         example=example,
         secret=secret,
+        whole=whole,
     )
     return attrs.field(default=default, metadata={_KEY: meta}, repr=not secret)
 

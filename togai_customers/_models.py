@@ -318,7 +318,7 @@ class UpdateCustomerRequest(Model):
         default=None, description="New primary email, at most 320 characters.", max_length=320
     )
     address: Address | None = field(
-        default=None, description="New postal address (replaces the old one)."
+        default=None, description="New postal address (replaces the old one).", whole=True
     )
 
 

@@ -27,7 +27,7 @@ import uvicorn
 from togai_customers import AsyncTogaiCustomers
 from togai_customers._config import DEFAULT_BASE_URL, MissingAPIKeyError
 
-from ._security import InsecureBindError, check_bind
+from ._security import InsecureBindError, check_bind, is_loopback
 from ._settings import ServeOptions
 from ._sockets import listening_socket
 
@@ -176,7 +176,19 @@ async def _run(surfaces: list[_Surface], sockets: list[socket.socket], out: Text
     return 0
 
 
-def _describe(options: ServeOptions, out: TextIO) -> None:
+def _sandbox_key(options: ServeOptions) -> str | None:
+    """The one key the embedded sandbox accepts, or None for any key.
+
+    On loopback it accepts any, as `togai-customers sandbox` does (the README's CLI steps use
+    that); so it does with --forward-auth, where the callers' own tokens reach it. Reachable from
+    elsewhere, it accepts only a key made for the run (shown in the banner).
+    """
+    if options.forward_auth or is_loopback(options.host):
+        return None
+    return secrets.token_urlsafe(24)
+
+
+def _describe(options: ServeOptions, out: TextIO, *, sandbox_key: bool = False) -> None:
     upstream = (
         "the sandbox (local emulator)"
         if options.sandbox
@@ -196,6 +208,13 @@ def _describe(options: ServeOptions, out: TextIO) -> None:
         lines.append("  Auth         bearer token required (TOGAI_SERVER_TOKEN)")
     elif options.forward_auth:
         lines.append("  Auth         each caller's bearer token is used as its Togai API key")
+    if options.sandbox:
+        key = options.api_key if sandbox_key else "any-key"
+        lines += [
+            "Point the CLI or your own code at the sandbox"
+            + (" (it takes any key):" if not sandbox_key else ":"),
+            f"  export TOGAI_BASE_URL={options.base_url} TOGAI_API_KEY={key}",
+        ]
     print("\n".join(lines), file=out, flush=True)
 
 
@@ -228,11 +247,11 @@ async def _serve(options: ServeOptions, out: TextIO) -> int:
 
     with contextlib.ExitStack() as stack:
         surfaces: list[_Surface] = []
+        key: str | None = None
         if options.sandbox:
             from .sandbox import create_app
 
-            # With --forward-auth the callers' own tokens reach the sandbox: accept any.
-            key = None if options.forward_auth else secrets.token_urlsafe(24)
+            key = _sandbox_key(options)
             sandbox = stack.enter_context(_sandbox(options, key))
             surfaces.append(_Surface("sandbox", create_app(sandbox), lifespan="off"))
             options = attrs.evolve(
@@ -250,7 +269,7 @@ async def _serve(options: ServeOptions, out: TextIO) -> int:
                 from .mcp import create_mcp_app
 
                 surfaces.append(_Surface("MCP server", create_mcp_app(options, client=client)))
-            _describe(options, out)
+            _describe(options, out, sandbox_key=key is not None)
             return await _run(surfaces, [sockets[s.label] for s in surfaces], out)
         finally:
             await client.aclose()

@@ -7,32 +7,35 @@ Every API command is a thin call into the SDK (``_commands``); bulk import/expor
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from .._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from .._version import __version__
 from . import _commands
+from ._flags import Output, Verbose, Wide, apply_flags
+from ._help import Group
 from ._servers import register as _register_servers
 from ._state import CliState
 
 __all__ = ["CliState", "app", "main"]
 
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"togai-customers {__version__}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     name="togai-customers",
+    cls=Group,
     help="Manage Togai customers, and run the REST/MCP servers and the local sandbox.",
     no_args_is_help=True,
     # Typer's own traceback printer shows local variables, which may hold the API key.
     pretty_exceptions_enable=False,
 )
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
 
 
 @app.callback()
@@ -56,55 +59,21 @@ def _global(
     max_retries: Annotated[
         int, typer.Option(min=0, help="Retries per request.")
     ] = DEFAULT_MAX_RETRIES,
-    output: Annotated[
-        OutputFormat | None,
+    output: Output = None,
+    wide: Wide = False,
+    verbose: Verbose = False,
+    version: Annotated[
+        bool,
         typer.Option(
-            "--output",
-            "-o",
-            show_default=False,
-            help="table, json, jsonl or csv (default: table on a terminal, json when piped).",
+            "--version",
+            is_eager=True,
+            callback=_show_version,
+            help="Show the version and exit.",
         ),
-    ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Log requests; show tracebacks of errors.")
     ] = False,
 ) -> None:
-    ctx.obj = CliState(
-        api_key=api_key,
-        base_url=base_url,
-        timeout=timeout,
-        max_retries=max_retries,
-        output=None if output is None else output.value,
-        verbose=verbose,
-    )
-    _log_requests(verbose)
-
-
-def _log_requests(verbose: bool) -> None:
-    """With -v, the SDK's request log (method, path, status, time; never headers) on stderr."""
-    import logging
-    import sys
-
-    class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-        """Writes to whatever ``sys.stderr`` is now (test runners swap it)."""
-
-        def emit(self, record: logging.LogRecord) -> None:
-            self.stream = sys.stderr
-            super().emit(record)
-
-    logger = logging.getLogger("togai_customers")
-    ours = [h for h in logger.handlers if type(h).__name__ == "StderrHandler"]
-    if not verbose:
-        # Undo an earlier -v in this process (tests run many commands in one).
-        for handler in ours:
-            logger.removeHandler(handler)
-            logger.setLevel(logging.NOTSET)
-        return
-    if not ours:
-        handler = StderrHandler()
-        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    ctx.obj = CliState(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+    apply_flags(ctx.obj, output, wide, verbose)
 
 
 _commands.register(app)

@@ -29,6 +29,8 @@ from .._serde import parse_request
 from .._validation import check, nothing_to_change
 from ._dry_run import show_request
 from ._errors import guarded
+from ._flags import output_flags
+from ._help import Command, Group
 from ._options import column_options, option_errors
 from ._output import emit_list, emit_record
 from ._state import CliState, UsageError
@@ -92,7 +94,7 @@ def _url_parameters(op: Operation[Any]) -> list[inspect.Parameter]:
     """Path parameters as arguments, query parameters as options with the row's bounds."""
     out = []
     for p in op.path_params:
-        arg = typer.Argument(help=p.description, show_default=False)
+        arg = typer.Argument(help=p.description, show_default=False, metavar=p.name.upper())
         out.append(_param(p.name, Annotated[str, arg], inspect.Parameter.empty))
     for p in op.query_params:
         opt = typer.Option(
@@ -155,6 +157,42 @@ def _body(op: Operation[Any], fields: dict[str, Any], from_json: str | None) -> 
     return {a.name: getattr(model, a.name) for a in attrs.fields(cls)}
 
 
+def _reader(op: Operation[Any]) -> Operation[Any] | None:
+    """The row that reads what ``op`` changes: a GET of the same upstream path."""
+    if op.read_only or not op.path_params:
+        return None
+    readers = [r for r in OPERATIONS if r.method == "GET" and r.path == op.path]
+    return readers[0] if readers else None
+
+
+def _whole_groups(op: Operation[Any], fields: dict[str, Any]) -> list[str]:
+    """The request fields the API replaces as a whole of which only some parts were given."""
+    from .._fields import constraints_of
+    from ._columns import columns
+
+    if op.request_type is None or _reader(op) is None:
+        return []
+    given = {c.group for c in columns(op.request_type) if c.group and c.name in fields}
+    return [
+        a.name for a in attrs.fields(op.request_type) if a.name in given and constraints_of(a).whole
+    ]
+
+
+def _merge_stored(
+    state: CliState, op: Operation[Any], kwargs: dict[str, Any], groups: list[str]
+) -> None:
+    """Fill the parts left out of ``groups`` from the stored resource (one read, first)."""
+    reader = _reader(op)
+    assert reader is not None
+    path = {p.name: kwargs[p.name] for p in reader.path_params}
+    with state.client() as client:
+        stored = client._run(_call(reader, path))
+    for group in groups:
+        current = getattr(stored, group)
+        parts = {} if current is None else attrs.asdict(current, filter=lambda _, v: v is not None)
+        kwargs[group] = {**parts, **kwargs[group]}
+
+
 def _call(op: Operation[Any], kwargs: dict[str, Any]) -> Call[Any]:
     """Run the row's SDK builder, naming rejected fields by their options."""
     try:
@@ -196,7 +234,7 @@ def _pages(
     with state.client() as client:
         first = client._run_paged(call)
         if not all_pages and max_items is None:
-            emit_list(fmt, first.data, item, title=title)
+            emit_list(fmt, first.data, item, title=title, wide=state.wide)
             if first.has_next_page():
                 typer.echo(f"Next token: {first.next_token}", err=True)
             return
@@ -218,15 +256,23 @@ def _pages(
                         return
 
         console = Console(stderr=True)
-        with Progress(
+        progress = Progress(
             SpinnerColumn(),
             TextColumn(f"Fetching {title.lower()}: {{task.completed}}"),
             console=console,
             transient=True,
             disable=not console.is_terminal,
-        ) as progress:
-            task = progress.add_task("list", total=None)
-            emit_list(fmt, items(progress, task), item, title=title)
+        )
+        task = progress.add_task("list", total=None)
+        if fmt == "table":
+            # A table is printed once every row is in, after the spinner is gone: printed
+            # while it spins, the spinner's last frame would stay on the screen above it.
+            with progress:
+                rows = list(items(progress, task))
+            emit_list(fmt, rows, item, title=title, wide=state.wide)
+        else:
+            with progress:  # streamed: each line as it comes
+                emit_list(fmt, items(progress, task), item, title=title)
         if resume[0]:
             typer.echo(f"Next token: {resume[0]}", err=True)
 
@@ -236,16 +282,26 @@ def _command(op: Operation[Any]) -> Callable[..., None]:
 
     def command(ctx: typer.Context, fields: dict[str, Any] | None = None, **given: Any) -> None:
         state = CliState.of(ctx)
+        dry_run = bool(given.get("dry_run"))
         kwargs = {p.name: given[p.name] for p in op.params}
         if op.request_type is not None:
             kwargs.update(_body(op, fields or {}, given["from_json"]))
+            if groups := _whole_groups(op, fields or {}):
+                if dry_run:
+                    typer.echo(
+                        f"Note: run for real, the stored {', '.join(groups)} is read first and "
+                        "the options given are merged into it.",
+                        err=True,
+                    )
+                else:
+                    _call(op, kwargs)  # bad input is reported before the read
+                    _merge_stored(state, op, kwargs, groups)
         if op.paging is not None:
             kwargs["max_items"] = given["max_items"]
         call = _call(op, kwargs)
         if op.paging is not None:
             _pages(state, op, call, all_pages=given["all_pages"], max_items=given["max_items"])
             return
-        dry_run = bool(given.get("dry_run"))
         if op.destructive and not dry_run and not given["yes"]:
             _confirm(op, call)
         _run(state, call, op.summary, dry_run=dry_run)
@@ -255,11 +311,11 @@ def _command(op: Operation[Any]) -> Callable[..., None]:
     params = _url_parameters(op) + _flags(op)
     if op.request_type is None:
         _with_signature(command, params)
-        return guarded(command)
+        return guarded(output_flags(command))
     _with_signature(command, [*params, _param("fields", dict[str, Any])])
     note = "Required unless --from-json."
     with_columns = column_options(op.request_type, aliases=_ALIASES, required_note=note)
-    return guarded(with_columns(command))
+    return guarded(with_columns(output_flags(command)))
 
 
 def _extra_help(op: Operation[Any]) -> str:
@@ -276,6 +332,15 @@ def _extra_help(op: Operation[Any]) -> str:
         )
     if op.destructive:
         notes.append("Asks for confirmation on a terminal; without a terminal, --yes is required.")
+    if op.request_type is not None and _reader(op) is not None:
+        from .._fields import constraints_of
+
+        for a in attrs.fields(op.request_type):
+            if constraints_of(a).whole:
+                notes.append(
+                    f"Togai replaces the whole {a.name}: the {a.name} options given are merged "
+                    f"into the stored {a.name}, read first."
+                )
     return " ".join(notes)
 
 
@@ -289,18 +354,20 @@ def register(app: typer.Typer) -> None:
             (group_name,) = group
             if group_name not in groups:
                 groups[group_name] = typer.Typer(
+                    cls=Group,
                     help=_GROUP_HELP.get(group_name, f"The {group_name} commands."),
                     no_args_is_help=True,
                 )
                 app.add_typer(groups[group_name], name=group_name)
             target = groups[group_name]
-        target.command(name, help=_help(op, _extra_help(op)))(_command(op))
+        target.command(name, cls=Command, help=_help(op, _extra_help(op)))(_command(op))
     _register_bulk(app)
 
 
 def _register_bulk(app: typer.Typer) -> None:
     @app.command(
         "import",
+        cls=Command,
         help="Create customers in bulk from a .csv or .jsonl file.\n\n"
         "CSV columns are the create options' names (id, name, primary_email, line1, ...,"
         " country); JSON Lines rows are create request bodies (camelCase), or customers "
@@ -309,6 +376,7 @@ def _register_bulk(app: typer.Typer) -> None:
         "with their error. Exits 0 only when every row was created or already present.",
     )
     @guarded
+    @output_flags
     def import_(
         ctx: typer.Context,
         file: Annotated[
@@ -331,6 +399,7 @@ def _register_bulk(app: typer.Typer) -> None:
 
     @app.command(
         "export",
+        cls=Command,
         help="Write every customer, page after page, as JSON Lines or CSV.\n\n"
         "Streams to the file (or stdout) in constant memory, with progress on stderr. "
         "The output can be imported again with `import`.",

@@ -10,6 +10,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import IO, Any
 
 import typer
@@ -64,8 +65,47 @@ def emit_record(fmt: str, model: Any, *, title: str | None = None) -> None:
         Console().print(table)
 
 
-def emit_list(fmt: str, models: Iterable[Any], cls: type[Any], *, title: str | None = None) -> int:
-    """Print models of ``cls`` as they come (the table waits for all); returns how many."""
+#: Columns a narrow table keeps first; the others follow in the model's order while they fit.
+_FIRST = ("id", "name", "primary_email", "status", "created_at")
+#: A table cell's own width is padding plus a border on top of its text.
+_CELL = 3
+#: A column whose values may fold gets at least this many characters (or its header's width).
+_FOLDED = 16
+
+
+def _fitting(names: list[str], rows: list[list[str]], unbroken: set[str], width: int) -> list[int]:
+    """The columns (indices) shown at ``width``, in priority order while the table fits.
+
+    Each column needs its values' width, or less for a column that may fold (at least
+    ``_FOLDED``, or its header); ``unbroken`` columns (timestamps) need their full width.
+    """
+    order = [n for n in _FIRST if n in names] + [n for n in names if n not in _FIRST]
+    needed = {}
+    for i, n in enumerate(names):
+        natural = max([len(n)] + [len(row[i]) for row in rows])
+        needed[n] = natural if n in unbroken else min(natural, max(len(n), _FOLDED))
+    chosen: set[str] = set()
+    used = 1  # the table's left border
+    for name in order:
+        if used + needed[name] + _CELL <= width or not chosen:
+            chosen.add(name)
+            used += needed[name] + _CELL
+    return [i for i, n in enumerate(names) if n in chosen]
+
+
+def emit_list(
+    fmt: str,
+    models: Iterable[Any],
+    cls: type[Any],
+    *,
+    title: str | None = None,
+    wide: bool = False,
+) -> int:
+    """Print models of ``cls`` as they come (the table waits for all); returns how many.
+
+    A table fits the terminal: it shows the columns that fit, the most useful first (``wide``:
+    every column); the others are in the JSON and CSV forms.
+    """
     count = 0
     if fmt in ("json", "jsonl"):
         if fmt == "json":
@@ -92,18 +132,23 @@ def emit_list(fmt: str, models: Iterable[Any], cls: type[Any], *, title: str | N
     from rich.table import Table
 
     # A terminal table shows the top-level scalar fields; the nested ones are in the other formats.
-    shown = [c.name for c in columns(cls) if len(c.path) == 1]
-    table = Table(title=title, title_justify="left")
-    for name in shown:
-        table.add_column(name, overflow="fold")  # wrap rather than cut values
-    for row in _rows(models, shown):
-        table.add_row(*row)
-        count += 1
-    if count:
-        Console().print(table)
-    else:  # an empty page (e.g. after the last full one) is not a blank table
+    scalar = [c for c in columns(cls) if len(c.path) == 1]
+    names = [c.name for c in scalar]
+    rows = list(_rows(models, names))
+    if not rows:  # an empty page (e.g. after the last full one) is not a blank table
         typer.echo(f"No {(title or cls.__name__ + 's').lower()}.")
-    return count
+        return 0
+    console = Console()
+    # Ids and timestamps never wrap (a wrapped one is unreadable); other values fold.
+    unbroken = {c.name for c in scalar if c.type is datetime} | {_FIRST[0]}
+    shown = range(len(names)) if wide else _fitting(names, rows, unbroken, console.width)
+    table = Table(title=title, title_justify="left")
+    for i in shown:
+        table.add_column(names[i], overflow="fold", no_wrap=names[i] in unbroken)
+    for row in rows:
+        table.add_row(*(row[i] for i in shown))
+    console.print(table)
+    return len(rows)
 
 
 def _rows(models: Iterable[Any], names: list[str]) -> Iterator[list[str]]:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from ._help import Command
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -24,10 +25,12 @@ def _missing_extra(exc: ImportError) -> NoReturn:
 def register(app: typer.Typer) -> None:
     """Add the server commands to ``app``."""
 
-    @app.command("sandbox")
+    @app.command("sandbox", cls=Command)
     def sandbox(
         host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port to listen on.")] = 4010,
+        port: Annotated[
+            int, typer.Option(envvar="TOGAI_SANDBOX_PORT", help="Port to listen on.")
+        ] = 4010,
         db: Annotated[str | None, typer.Option(help="SQLite file to persist to.")] = None,
         api_key: Annotated[
             str | None,
@@ -93,7 +96,10 @@ def register(app: typer.Typer) -> None:
 _Host = Annotated[
     str, typer.Option(help="Address to bind (loopback by default; others need a server token).")
 ]
-_SandboxPort = Annotated[int, typer.Option(help="Port of the sandbox, with --sandbox.")]
+_SandboxPort = Annotated[
+    int, typer.Option(envvar="TOGAI_SANDBOX_PORT", help="Port of the sandbox, with --sandbox.")
+]
+_McpPort = Annotated[int, typer.Option(envvar="TOGAI_MCP_PORT", help="Port of the MCP server.")]
 _ServerToken = Annotated[
     str | None,
     typer.Option(
@@ -152,12 +158,14 @@ def _run_serve(options: ServeOptions) -> NoReturn:
 
 
 def _register_serve(app: typer.Typer) -> None:
-    @app.command("serve")
+    @app.command("serve", cls=Command)
     def serve_command(
         ctx: typer.Context,
         host: _Host = "127.0.0.1",
-        rest_port: Annotated[int, typer.Option(help="Port of the REST adapter.")] = 8080,
-        mcp_port: Annotated[int, typer.Option(help="Port of the MCP server (/mcp).")] = 9090,
+        rest_port: Annotated[
+            int, typer.Option(envvar="TOGAI_REST_PORT", help="Port of the REST adapter.")
+        ] = 8080,
+        mcp_port: _McpPort = 9090,
         sandbox_port: _SandboxPort = 4010,
         rest: Annotated[
             bool, typer.Option("--rest/--no-rest", help="Run the REST adapter.")
@@ -196,7 +204,7 @@ def _register_serve(app: typer.Typer) -> None:
 
 
 def _register_mcp(app: typer.Typer) -> None:
-    @app.command("mcp")
+    @app.command("mcp", cls=Command)
     def mcp_command(
         ctx: typer.Context,
         stdio: Annotated[
@@ -204,7 +212,9 @@ def _register_mcp(app: typer.Typer) -> None:
             typer.Option("--stdio", help="Talk MCP over stdin/stdout (desktop clients)."),
         ] = False,
         host: _Host = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port of the MCP server (HTTP mode).")] = 9090,
+        port: Annotated[
+            int, typer.Option(envvar="TOGAI_MCP_PORT", help="Port of the MCP server (HTTP mode).")
+        ] = 9090,
         sandbox_port: _SandboxPort = 4010,
         server_token: _ServerToken = None,
         insecure: _Insecure = False,

@@ -28,6 +28,7 @@ class CliState:
     timeout: float = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     output: str | None = None  # table | json | jsonl | csv; None: table on a terminal, else json
+    wide: bool = False  # tables show every column
     verbose: bool = False
 
     @classmethod
