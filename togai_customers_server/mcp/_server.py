@@ -187,6 +187,12 @@ def create_mcp_server(
     async def list_tools(ctx: Ctx, params: PaginatedRequestParams | None) -> ListToolsResult:
         return ListToolsResult(tools=tools)
 
+    def input_schema(name: str) -> dict[str, Any] | None:
+        # For the 2026-07-28 HTTP leg's Mcp-Param-* header check: without it, mcp would run
+        # tools/list (every schema, serialized) before each tools/call.
+        spec = specs.get(name)
+        return None if spec is None else spec.tool.input_schema
+
     async def run(ctx: Ctx, spec: ToolSpec, params: CallToolRequestParams) -> Any:
         try:
             arguments = spec.parse(params.arguments)
@@ -237,6 +243,7 @@ def create_mcp_server(
         description="Create, list, read, update and delete Togai customers and add contacts.",
         instructions=instructions(rows, confirm_destructive=confirm),
         lifespan=_lifespan(options, client),
+        get_tool_input_schema=input_schema,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
     )
