@@ -106,6 +106,19 @@ async def test_only_the_exposed_tools_are_listed_and_callable(
     assert [r for r in togai_sandbox.requests if r.method != "GET"] == []
 
 
+async def test_the_delete_tool_says_the_person_is_asked(
+    togai_async_client: AsyncTogaiCustomers,
+) -> None:
+    """By default the description and instructions say the server asks the person first."""
+    async with _agent(togai_async_client) as agent:
+        tools = {t.name: t for t in (await agent.list_tools()).tools}
+        instructions = agent.instructions or ""
+    description = tools["delete-customer"].description or ""
+    assert "the server asks the person to confirm" in description
+    assert "does not ask the person" not in description
+    assert "the server asks the person to confirm before it runs" in instructions
+
+
 async def test_read_only_instructions_say_so(togai_async_client: AsyncTogaiCustomers) -> None:
     """The instructions list only the exposed tools and say the server is read-only."""
     async with _agent(togai_async_client, ServeOptions(read_only=True)) as agent:
@@ -200,6 +213,8 @@ async def test_allow_unconfirmed_deletes_skips_the_question(
             "success": True
         }
         assert "confirm with the user first" in (agent.instructions or "")
+        tools = {t.name: t for t in (await agent.list_tools()).tools}
+        assert "does not ask the person" in (tools["delete-customer"].description or "")
     assert person.questions == []
 
 

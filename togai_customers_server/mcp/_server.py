@@ -165,10 +165,10 @@ def create_mcp_server(
     """
     options = options_from_env() if options is None else options
     rows = exposed_operations(OPERATIONS, options)
-    specs = {op.tool_name: ToolSpec.of(op) for op in rows}
+    confirm = not options.allow_unconfirmed_deletes
+    specs = {op.tool_name: ToolSpec.of(op, confirmed=confirm) for op in rows}
     hidden = {op.tool_name for op in OPERATIONS} - set(specs)
     tools = [spec.tool for spec in specs.values()]
-    confirm = not options.allow_unconfirmed_deletes
     forward_auth = options.forward_auth
 
     def resolve_client(ctx: Ctx) -> AsyncTogaiCustomers:

@@ -113,9 +113,19 @@ def tool_input_schema(op: Operation[Any]) -> dict[str, Any]:
     return schema
 
 
-def tool_description(op: Operation[Any]) -> str:
-    """What the tool does, for an LLM reader: the row's description plus its guidance."""
-    return f"{op.summary}. {op.description}\n\n{op.guidance}"
+def tool_description(op: Operation[Any], *, confirmed: bool = True) -> str:
+    """What the tool does, for an LLM reader: the row's description plus its guidance.
+
+    ``confirmed=False`` (``--allow-unconfirmed-deletes``): a destructive tool also says that
+    nobody will be asked.
+    """
+    text = f"{op.summary}. {op.description}\n\n{op.guidance}"
+    if op.destructive and not confirmed:
+        text += (
+            "\n\nThis server does not ask the person to confirm: confirm with the user before "
+            "calling it."
+        )
+    return text
 
 
 def _annotations(op: Operation[Any]) -> ToolAnnotations:
@@ -128,12 +138,12 @@ def _annotations(op: Operation[Any]) -> ToolAnnotations:
     )
 
 
-def build_tool(op: Operation[Any]) -> Tool:
+def build_tool(op: Operation[Any], *, confirmed: bool = True) -> Tool:
     """The MCP tool definition of ``op`` (what ``tools/list`` shows)."""
     return Tool(
         name=op.tool_name,
         title=op.summary,
-        description=tool_description(op),
+        description=tool_description(op, confirmed=confirmed),
         input_schema=tool_input_schema(op),
         output_schema=json_schema(op.response_type),
         annotations=_annotations(op),
@@ -283,11 +293,12 @@ class ToolSpec:
     build: Callable[..., Any]
 
     @classmethod
-    def of(cls, op: Operation[Any]) -> ToolSpec:
+    def of(cls, op: Operation[Any], *, confirmed: bool = True) -> ToolSpec:
         from togai_customers._calls import builder
 
         # A row without a builder fails here, when the server is made.
-        return cls(op, build_tool(op), tool_arguments_model(op), builder(op))
+        tool = build_tool(op, confirmed=confirmed)
+        return cls(op, tool, tool_arguments_model(op), builder(op))
 
     def parse(self, arguments: dict[str, Any] | None) -> dict[str, Any]:
         """Checked arguments; raises ``pydantic.ValidationError``."""
