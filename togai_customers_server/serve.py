@@ -18,7 +18,7 @@ import secrets
 import signal
 import socket
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, Literal, TextIO
 
 import attrs
@@ -277,6 +277,21 @@ def serve(options: ServeOptions, *, out: TextIO | None = None) -> int:
     """
     check_options(options)
     try:
-        return asyncio.run(_serve(options, out or sys.stdout))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            return runner.run(_serve(options, out or sys.stdout))
     except KeyboardInterrupt:  # a Ctrl-C before the handlers were installed
         return 0
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (the server extra has it), else asyncio's.
+
+    What ``uvicorn.run`` would pick: the servers run in our own loop (one for all of them), so
+    uvicorn's ``loop="auto"`` never applies here.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
