@@ -21,5 +21,8 @@ def _no_backoff_sleeps(togai_instant_retries: None) -> None:
 @pytest.fixture(autouse=True)
 def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never pick up the developer's own key, base URL or log settings."""
-    for name in ("TOGAI_API_KEY", "TOGAI_BASE_URL", "TOGAI_LOG", "TOGAI_SERVER_TOKEN"):
+    for name in (
+        "TOGAI_API_KEY", "TOGAI_BASE_URL", "TOGAI_LOG", "TOGAI_SERVER_TOKEN", "TOGAI_FORWARD_AUTH",
+        "TOGAI_READ_ONLY", "TOGAI_TOOLS", "TOGAI_ALLOW_UNCONFIRMED_DELETES", "TOGAI_HOST",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)

@@ -495,8 +495,11 @@ DELETE_CUSTOMER: Operation[DeleteCustomerResponse] = Operation(
     summary="Delete a Customer",
     description='Delete a customer permanently. Answers {"success": true}.',
     guidance=(
-        "This cannot be undone: confirm with the user before calling it. Returns "
-        '{"success": true}. A second call for the same id reports that the customer is not found.'
+        "This cannot be undone. Before deleting, the server asks the person to confirm in a form "
+        "naming the customer (unless its operator turned that off); a result starting with "
+        '"not deleted" means they did not confirm or could not be asked: tell them, and do not '
+        'call it again unless they ask you to. Returns {"success": true}. A second call for the '
+        "same id reports that the customer is not found."
     ),
     read_only=False,
     idempotent=True,

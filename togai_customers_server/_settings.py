@@ -1,8 +1,14 @@
-"""Options shared by the servers (``togai-customers serve``, ``mcp``, the app factories)."""
+"""Options shared by the servers (``togai-customers serve``, ``mcp``, the app factories).
+
+Also the one place that decides which operations the MCP server exposes
+(:func:`exposed_operations`: read-only mode and the tool allow-list).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -10,11 +16,16 @@ from togai_customers._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, api_ke
 
 if TYPE_CHECKING:
     from togai_customers import AsyncTogaiCustomers
+    from togai_customers._operations import Operation
 
-__all__ = ["ServeOptions"]
+__all__ = ["ServeOptions", "UnknownToolError", "exposed_operations", "options_from_env"]
 
 # Never sent: with forward_auth every call carries the caller's own key (``with_options``).
 _FORWARDED_KEY = "forwarded-per-request"
+
+
+def _names(value: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -41,6 +52,13 @@ class ServeOptions:
     base_url: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
+    #: Only what cannot change anything: MCP lists and runs only the read-only tools, the REST
+    #: adapter refuses every non-GET route with 403 (env TOGAI_READ_ONLY).
+    read_only: bool = False
+    #: MCP tool allow-list (seed tool names); None exposes every tool. ``read_only`` wins.
+    tools: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    #: Destructive tools run without asking the person to confirm (logged as a warning).
+    allow_unconfirmed_deletes: bool = False
 
     def has_upstream_key(self) -> bool:
         """Whether calls upstream can be authenticated: a key (or TOGAI_API_KEY), or callers'."""
@@ -56,3 +74,89 @@ class ServeOptions:
         return AsyncTogaiCustomers(
             api_key, base_url=self.base_url, timeout=self.timeout, max_retries=self.max_retries
         )
+
+
+class UnknownToolError(ValueError):
+    """A tool allow-list names tools that do not exist; the message lists the valid names."""
+
+    def __init__(self, unknown: Sequence[str], valid: Sequence[str]) -> None:
+        self.unknown = tuple(unknown)
+        self.valid = tuple(valid)
+        names = ", ".join(self.unknown)
+        super().__init__(f"unknown tool name(s): {names}. Valid names: {', '.join(self.valid)}.")
+
+
+def exposed_operations(
+    rows: Iterable[Operation[Any]], options: ServeOptions
+) -> tuple[Operation[Any], ...]:
+    """The rows whose MCP tools the server offers, in table order.
+
+    ``options.tools`` keeps only the named tools (raising :class:`UnknownToolError` for a name
+    no row has); ``options.read_only`` then drops every row that is not read-only, so a write
+    tool named in both is not exposed.
+    """
+    rows = tuple(rows)
+    selected = rows
+    if options.tools is not None:
+        valid = [op.tool_name for op in rows]
+        unknown = [name for name in options.tools if name not in valid]
+        if unknown:
+            raise UnknownToolError(unknown, valid)
+        wanted = set(options.tools)
+        selected = tuple(op for op in rows if op.tool_name in wanted)
+    if options.read_only:
+        selected = tuple(op for op in selected if op.read_only)
+    return selected
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _env_bool(environ: Mapping[str, str], name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value in _TRUE | _FALSE:
+        return value in _TRUE
+    raise ValueError(f"{name} must be true or false (got {value!r})")
+
+
+def _env_number(environ: Mapping[str, str], name: str, kind: type[Any], default: Any) -> Any:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a {kind.__name__} (got {value!r})") from None
+
+
+def parse_tool_names(text: str | None) -> tuple[str, ...] | None:
+    """``"a, b"`` as ``("a", "b")``; None or blank as None (every tool)."""
+    if text is None or not text.strip():
+        return None
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
+    """Options from ``TOGAI_*`` environment variables (for ``uvicorn --factory``).
+
+    ``TOGAI_API_KEY``, ``TOGAI_BASE_URL``, ``TOGAI_SERVER_TOKEN``, ``TOGAI_FORWARD_AUTH``
+    (true/false), ``TOGAI_TIMEOUT`` (seconds), ``TOGAI_MAX_RETRIES``, ``TOGAI_READ_ONLY``
+    (true/false), ``TOGAI_TOOLS`` (comma-separated tool names), ``TOGAI_ALLOW_UNCONFIRMED_DELETES``
+    (true/false) and ``TOGAI_HOST`` (the address the server is bound to; a non-loopback one turns
+    off the MCP endpoint's loopback-only Host check).
+    """
+    env = os.environ if environ is None else environ
+    defaults = ServeOptions()
+    return ServeOptions(
+        api_key=env.get("TOGAI_API_KEY") or None,
+        base_url=env.get("TOGAI_BASE_URL") or None,
+        server_token=env.get("TOGAI_SERVER_TOKEN") or None,
+        forward_auth=_env_bool(env, "TOGAI_FORWARD_AUTH"),
+        timeout=_env_number(env, "TOGAI_TIMEOUT", float, defaults.timeout),
+        max_retries=_env_number(env, "TOGAI_MAX_RETRIES", int, defaults.max_retries),
+        read_only=_env_bool(env, "TOGAI_READ_ONLY"),
+        tools=parse_tool_names(env.get("TOGAI_TOOLS")),
+        allow_unconfirmed_deletes=_env_bool(env, "TOGAI_ALLOW_UNCONFIRMED_DELETES"),
+        host=env.get("TOGAI_HOST", "").strip() or defaults.host,
+    )

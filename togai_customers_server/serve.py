@@ -18,7 +18,7 @@ import secrets
 import signal
 import socket
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, Literal, TextIO
 
 import attrs
@@ -28,7 +28,7 @@ from togai_customers import AsyncTogaiCustomers
 from togai_customers._config import DEFAULT_BASE_URL, MissingAPIKeyError
 
 from ._security import InsecureBindError, check_bind, is_loopback
-from ._settings import ServeOptions
+from ._settings import ServeOptions, UnknownToolError, exposed_operations
 from ._sockets import listening_socket
 
 __all__ = ["ServeError", "check_options", "serve"]
@@ -52,6 +52,12 @@ class _Surface:
 
 def check_options(options: ServeOptions) -> None:
     """Raise :class:`ServeError` for options that cannot work (no key, unsafe bind, ...)."""
+    from togai_customers._operations import OPERATIONS
+
+    try:
+        exposed_operations(OPERATIONS, options)
+    except UnknownToolError as exc:
+        raise ServeError(str(exc)) from None
     if not (options.rest or options.mcp or options.sandbox):
         raise ServeError(
             "Nothing to serve: --no-rest and --no-mcp leave no server (add --sandbox)."
@@ -200,6 +206,12 @@ def _describe(options: ServeOptions, out: TextIO, *, sandbox_key: bool = False) 
         lines += [f"  REST API     {base}/v1/customers", f"  OpenAPI UI   {base}/schema"]
     if options.mcp:
         lines.append(f"  MCP          {_url(options.host, options.mcp_port)}/mcp")
+        from togai_customers._operations import OPERATIONS
+
+        tools = ", ".join(op.tool_name for op in exposed_operations(OPERATIONS, options))
+        lines.append(f"  MCP tools    {tools or 'none'}")
+    if options.read_only:
+        lines.append("  Read-only    yes: no tool or route can change anything")
     if options.sandbox:
         storage = options.sandbox_db or "in memory"
         lines.append(f"  Sandbox      {_url(options.host, options.sandbox_port)} ({storage})")
@@ -284,6 +296,21 @@ def serve(options: ServeOptions, *, out: TextIO | None = None) -> int:
     """
     check_options(options)
     try:
-        return asyncio.run(_serve(options, out or sys.stdout))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            return runner.run(_serve(options, out or sys.stdout))
     except KeyboardInterrupt:  # a Ctrl-C before the handlers were installed
         return 0
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (the server extra has it), else asyncio's.
+
+    What ``uvicorn.run`` would pick: the servers run in our own loop (one for all of them), so
+    uvicorn's ``loop="auto"`` never applies here.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory

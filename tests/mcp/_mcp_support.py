@@ -8,10 +8,36 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from mcp import Client
-from mcp.types import CallToolResult, TextContent
+from mcp.client import ClientRequestContext
+from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult, TextContent
 
-#: Opens an MCP client session (see the ``connect`` fixture).
-Connect = Callable[[], AbstractAsyncContextManager[Client]]
+#: Opens an MCP client session (see the ``connect`` fixture); keyword arguments go to ``Client``.
+Connect = Callable[..., AbstractAsyncContextManager[Client]]
+
+#: What a client's elicitation callback is.
+ElicitationCallback = Callable[[ClientRequestContext, ElicitRequestParams], Any]
+
+ANSWERS: dict[str, ElicitResult] = {
+    "accept": ElicitResult(action="accept", content={"confirm": True}),
+    "accept-unticked": ElicitResult(action="accept", content={"confirm": False}),
+    "decline": ElicitResult(action="decline"),
+    "cancel": ElicitResult(action="cancel"),
+}
+
+
+class Person:
+    """An elicitation callback: answers every question with ``answer`` and remembers them."""
+
+    def __init__(self, answer: str = "accept") -> None:
+        self.answer = answer
+        self.questions: list[ElicitRequestParams] = []
+
+    async def __call__(
+        self, ctx: ClientRequestContext, params: ElicitRequestParams
+    ) -> ElicitResult:
+        self.questions.append(params)
+        return ANSWERS[self.answer]
+
 
 ADDRESS = {"line1": "1 Main St", "city": "Austin", "postal_code": "78701", "country": "US"}
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from togai_customers import AsyncTogaiCustomers
 
-from ._mcp_support import ADDRESS, Connect, customer_args, ok
+from ._mcp_support import ADDRESS, Connect, Person, customer_args, ok
 
 
 async def test_every_tool_works_against_the_sandbox(
     connect: Connect, togai_async_client: AsyncTogaiCustomers
 ) -> None:
-    """Create, get, list, update, add a contact, delete: each result is the upstream JSON."""
-    async with connect() as agent:
+    """Create, get, list, update, add a contact, delete (confirmed): each result is Togai's JSON."""
+    async with connect(elicitation_callback=Person("accept")) as agent:
         created = ok(await agent.call_tool("create-customer", customer_args("acme-corp")))
         assert created["id"] == "acme-corp"
         assert created["primaryEmail"] == "billing@acme-corp.example.com"

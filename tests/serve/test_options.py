@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from togai_customers._cli import app
+from togai_customers._operations import OPERATIONS
 
 from ._serve_support import free_ports
 
@@ -86,5 +87,28 @@ def test_serve_is_listed_with_its_options() -> None:
     for option in (
         "--host", "--rest-port", "--mcp-port", "--sandbox-port", "--no-rest", "--no-mcp",
         "--server-token", "--insecure", "--forward-auth", "--sandbox", "--sandbox-db",
+        "--read-only", "--tools", "--allow-unconfirmed-deletes",
     ):  # fmt: skip
         assert option in result.stdout, option
+
+
+def test_mcp_lists_the_safety_options() -> None:
+    """``mcp --help`` documents --read-only, --tools and --allow-unconfirmed-deletes."""
+    result = CliRunner().invoke(app, ["mcp", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for option in ("--read-only", "--tools", "--allow-unconfirmed-deletes", "TOGAI_READ_ONLY"):
+        assert option in result.stdout, option
+
+
+@pytest.mark.parametrize(
+    "command", [["serve", "--sandbox"], ["mcp", "--sandbox"], ["mcp", "--stdio", "--sandbox"]]
+)
+def test_an_unknown_tool_name_stops_startup_with_exit_2(command: list[str]) -> None:
+    """--tools with a misspelt name: exit 2 naming it and listing every valid tool name."""
+    result = CliRunner().invoke(
+        app, [*command, "--tools", "get-customer,delete-customers"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 2
+    assert "delete-customers" in result.stderr
+    for name in OPERATIONS:
+        assert name.tool_name in result.stderr

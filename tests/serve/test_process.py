@@ -7,10 +7,21 @@ import subprocess
 import time
 
 import httpx2
+import pytest
+from _server_support import cli_process
+from _server_support import stop as stop_process
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from togai_customers_server.sandbox import Sandbox
+
 from ._serve_support import free_ports, rest_client, serve_process, wait_until_listening
+
+
+def stop(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    code, out, err, _ = stop_process(proc)
+    return code, out, err
+
 
 CUSTOMER = {
     "id": "acme-corp",
@@ -97,3 +108,39 @@ async def test_serve_with_a_server_token_guards_both_surfaces() -> None:
         code, out, _ = _stop(proc, signal.SIGTERM)
     assert code == 0
     assert token not in out
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+async def test_serve_read_only_guards_both_surfaces(
+    how: str, togai_sandbox_url: str, togai_sandbox: Sandbox
+) -> None:
+    """serve --read-only (or TOGAI_READ_ONLY=1): REST writes 403, MCP lists only reads."""
+    rest, mcp_port = free_ports(2)
+    args = ["--base-url", togai_sandbox_url, "--api-key", "test", "serve"]
+    args += ["--rest-port", str(rest), "--mcp-port", str(mcp_port)]
+    if how == "flag":
+        args.append("--read-only")
+    env = {"TOGAI_READ_ONLY": "1"} if how == "env" else {}
+    with cli_process(*args, env=env) as proc:
+        wait_until_listening(rest, proc)
+        wait_until_listening(mcp_port, proc)
+        with rest_client(rest) as http:
+            refused = http.post("/v1/customers", json=CUSTOMER)
+            listed = http.get("/v1/customers")
+        async with (
+            httpx2.AsyncClient(timeout=10.0) as http2,
+            Client(
+                streamable_http_client(f"http://127.0.0.1:{mcp_port}/mcp", http_client=http2)
+            ) as agent,
+        ):
+            names = [t.name for t in (await agent.list_tools()).tools]
+            denied = await agent.call_tool("delete-customer", {"customer_id": "acme-corp"})
+        code, out, err = stop(proc)
+    assert refused.status_code == 403
+    assert "--read-only" in refused.json()["message"]
+    assert listed.status_code == 200
+    assert names == ["list-customers", "get-customer"]
+    assert denied.is_error
+    assert [r.method for r in togai_sandbox.requests] == ["GET"]
+    assert "Read-only    yes" in out
+    assert code == 0, err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -132,6 +134,79 @@ _SandboxDb = Annotated[
 ]
 
 
+def _check_tools(value: str | None) -> str | None:
+    """``--tools``: every name must be a tool (exit 2 listing the valid names otherwise)."""
+    from togai_customers._operations import OPERATIONS
+    from togai_customers_server._settings import (
+        ServeOptions,
+        UnknownToolError,
+        exposed_operations,
+        parse_tool_names,
+    )
+
+    try:
+        exposed_operations(OPERATIONS, ServeOptions(tools=parse_tool_names(value)))
+    except UnknownToolError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+_ReadOnly = Annotated[
+    bool,
+    typer.Option(
+        "--read-only",
+        envvar="TOGAI_READ_ONLY",
+        help="Only what cannot change anything: MCP offers only the read-only tools, the REST "
+        "adapter refuses every non-GET route with 403.",
+    ),
+]
+_Tools = Annotated[
+    str | None,
+    typer.Option(
+        "--tools",
+        envvar="TOGAI_TOOLS",
+        metavar="NAME[,NAME...]",
+        show_default=False,
+        callback=_check_tools,
+        help="Offer only these MCP tools (e.g. list-customers,get-customer); --read-only wins.",
+    ),
+]
+_AllowUnconfirmed = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unconfirmed-deletes",
+        envvar="TOGAI_ALLOW_UNCONFIRMED_DELETES",
+        help="Let delete-customer run without asking the person to confirm (elicitation); by "
+        "default it is refused when the client cannot ask.",
+    ),
+]
+
+
+class _ServerWarnings(logging.StreamHandler):  # type: ignore[type-arg]
+    """The servers' warnings (e.g. --allow-unconfirmed-deletes) on whatever stderr is now."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _safety(read_only: bool, tools: str | None, allow_unconfirmed: bool) -> dict[str, Any]:
+    """The safety options as ``ServeOptions`` fields; the servers' warnings shown on stderr."""
+    from togai_customers_server._settings import parse_tool_names
+
+    logger = logging.getLogger("togai_customers_server")
+    if not any(isinstance(h, _ServerWarnings) for h in logger.handlers):
+        handler = _ServerWarnings()
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+    return {
+        "read_only": read_only,
+        "tools": parse_tool_names(tools),
+        "allow_unconfirmed_deletes": allow_unconfirmed,
+    }
+
+
 def _options(ctx: typer.Context, **values: Any) -> ServeOptions:
     """``ServeOptions`` from the command's options plus the global ones (key, URL, retries)."""
     from togai_customers_server._settings import ServeOptions
@@ -176,6 +251,9 @@ def _register_serve(app: typer.Typer) -> None:
         forward_auth: _ForwardAuth = False,
         sandbox: _UseSandbox = False,
         sandbox_db: _SandboxDb = None,
+        read_only: _ReadOnly = False,
+        tools: _Tools = None,
+        allow_unconfirmed_deletes: _AllowUnconfirmed = False,
     ) -> None:
         """Run the REST adapter (8080) and the MCP server (9090) in one process; Ctrl-C stops.
 
@@ -199,6 +277,7 @@ def _register_serve(app: typer.Typer) -> None:
                 forward_auth=forward_auth,
                 sandbox=sandbox,
                 sandbox_db=sandbox_db,
+                **_safety(read_only, tools, allow_unconfirmed_deletes),
             )
         )
 
@@ -221,6 +300,9 @@ def _register_mcp(app: typer.Typer) -> None:
         forward_auth: _ForwardAuth = False,
         sandbox: _UseSandbox = False,
         sandbox_db: _SandboxDb = None,
+        read_only: _ReadOnly = False,
+        tools: _Tools = None,
+        allow_unconfirmed_deletes: _AllowUnconfirmed = False,
     ) -> None:
         """Run only the MCP server: streamable HTTP at http://HOST:PORT/mcp, or --stdio.
 
@@ -241,6 +323,7 @@ def _register_mcp(app: typer.Typer) -> None:
             forward_auth=forward_auth,
             sandbox=sandbox,
             sandbox_db=sandbox_db,
+            **_safety(read_only, tools, allow_unconfirmed_deletes),
         )
         if not stdio:
             _run_serve(options)

@@ -1,27 +1,53 @@
-"""The MCP server: six tools over one shared SDK client, served over streamable HTTP or stdio."""
+"""The MCP server: one tool per exposed row over one shared SDK client, streamable HTTP or stdio.
+
+Built on mcp's documented low-level :class:`mcp.server.Server` (``on_list_tools`` /
+``on_call_tool``), so the schemas, the argument errors and every result are exactly ours. The
+server keeps no state between requests: over HTTP it is stateless with JSON answers, and the
+confirmation a destructive tool asks for travels with the request (see :mod:`._confirm`), so any
+number of processes can serve one client behind any load balancer.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, cast
+from typing import Any
 
 import anyio
 import attrs
 import httpx
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+import pydantic
+from mcp import stdio_server
+from mcp.server import Server, ServerRequestContext
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp.types import (
+    CallToolRequestParams,
+    CallToolResult,
+    InputRequiredResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+)
 
 from togai_customers import AsyncTogaiCustomers
+from togai_customers._exceptions import TogaiError
 from togai_customers._fields import constraints_of
 from togai_customers._models import CreateCustomerRequest
 from togai_customers._operations import OPERATIONS, Operation
 from togai_customers._version import __version__
 
-from .._security import ASGIApp, BearerTokenMiddleware, bearer_token, is_loopback
-from .._settings import ServeOptions
-from ._tools import build_tool
+from .._security import (
+    ASGIApp,
+    BearerTokenMiddleware,
+    Receive,
+    Scope,
+    Send,
+    bearer_token,
+    is_loopback,
+)
+from .._settings import ServeOptions, exposed_operations, options_from_env
+from ._confirm import Confirmation, needs_confirmation
+from ._tools import ToolSpec, arguments_error_text, error_result, error_text, success_result
 
 __all__ = [
     "INSTRUCTIONS",
@@ -34,16 +60,28 @@ __all__ = [
 
 MCP_PATH = "/mcp"
 
+logger = logging.getLogger("togai_customers_server.mcp")
+logger.addHandler(logging.NullHandler())  # a library is quiet unless the application says
 
-def _kind(op: Operation[Any]) -> str:
+UNCONFIRMED_WARNING = (
+    "--allow-unconfirmed-deletes: destructive tools (%s) run without asking a person to "
+    "confirm; an agent can delete customers on its own."
+)
+
+
+def _kind(op: Operation[Any], confirmed: bool) -> str:
     if op.read_only:
         return "read-only"
     if op.destructive:
+        if confirmed:
+            return "cannot be undone: the server asks the person to confirm before it runs"
         return "cannot be undone: confirm with the user first"
     return "changes data"
 
 
-def instructions(ops: Sequence[Operation[Any]] = OPERATIONS) -> str:
+def instructions(
+    ops: Sequence[Operation[Any]] = OPERATIONS, *, confirm_destructive: bool = True
+) -> str:
     """The server's instructions for an LLM, generated from the rows of the tools it serves."""
     cid = constraints_of(attrs.fields(CreateCustomerRequest).id)
     parts = [
@@ -55,8 +93,12 @@ def instructions(ops: Sequence[Operation[Any]] = OPERATIONS) -> str:
         "usage is metered against; the first one can be created together with the customer) "
         "and contacts (people who receive invoices or log in to the customer portal).",
         "The tools:\n"
-        + "\n".join(f"- {op.tool_name} ({_kind(op)}): {op.description}" for op in ops),
+        + "\n".join(
+            f"- {op.tool_name} ({_kind(op, confirm_destructive)}): {op.description}" for op in ops
+        ),
     ]
+    if ops and all(op.read_only for op in ops):
+        parts.append("This server is read-only: it cannot create, change or delete anything.")
     for op in ops:
         if op.paging is not None:
             size, cursor = op.param(op.paging.size), op.param(op.paging.cursor)
@@ -82,11 +124,14 @@ class _State:
     client: AsyncTogaiCustomers
 
 
+Ctx = ServerRequestContext[_State, Any]
+
+
 def _lifespan(
     options: ServeOptions, client: AsyncTogaiCustomers | None
-) -> Callable[[MCPServer[_State]], AbstractAsyncContextManager[_State]]:
+) -> Callable[[Server[_State]], AbstractAsyncContextManager[_State]]:
     @asynccontextmanager
-    async def lifespan(server: MCPServer[_State]) -> AsyncIterator[_State]:
+    async def lifespan(server: Server[_State]) -> AsyncIterator[_State]:
         if client is not None:  # the caller owns it
             yield _State(client)
             return
@@ -99,43 +144,118 @@ def _lifespan(
     return lifespan
 
 
+class _Refusal(Exception):
+    """A call refused before it reached Togai; the text goes to the agent as an error result."""
+
+
 def create_mcp_server(
     options: ServeOptions | None = None, *, client: AsyncTogaiCustomers | None = None
-) -> MCPServer[Any]:
-    """The MCP server with one tool per operation.
+) -> Server[Any]:
+    """The MCP server, with one tool per row that ``options`` exposes.
 
-    With ``client`` given, every tool call uses it and it is never closed here (the caller owns
-    it); otherwise a client is built from ``options`` when the server starts and closed when it
-    stops. With ``options.forward_auth``, each HTTP caller's bearer token is used as its Togai
-    API key.
+    ``options`` defaults to :func:`~togai_customers_server._settings.options_from_env`.
+    ``options.read_only`` and ``options.tools`` choose the tools
+    (:func:`~togai_customers_server._settings.exposed_operations`; an unknown name raises
+    :class:`~togai_customers_server._settings.UnknownToolError`). Destructive tools ask the
+    person to confirm through elicitation and refuse when the client cannot ask, unless
+    ``options.allow_unconfirmed_deletes``. With ``client`` given, every tool call uses it and it
+    is never closed here (the caller owns it); otherwise a client is built from ``options`` when
+    the server starts and closed when it stops. With ``options.forward_auth``, each HTTP caller's
+    bearer token is used as its Togai API key.
     """
-    options = options or ServeOptions()
+    options = options_from_env() if options is None else options
+    rows = exposed_operations(OPERATIONS, options)
+    confirm = not options.allow_unconfirmed_deletes
+    specs = {op.tool_name: ToolSpec.of(op, confirmed=confirm) for op in rows}
+    hidden = {op.tool_name for op in OPERATIONS} - set(specs)
+    tools = [spec.tool for spec in specs.values()]
     forward_auth = options.forward_auth
 
-    async def resolve_client(ctx: Context) -> AsyncTogaiCustomers:
-        state = cast(_State, ctx.request_context.lifespan_context)
-        headers = ctx.headers
-        if not forward_auth or headers is None:  # stdio has no headers: the server's own key
+    def resolve_client(ctx: Ctx) -> AsyncTogaiCustomers:
+        state = ctx.lifespan_context
+        request = ctx.request  # the starlette Request over HTTP; None on stdio / in memory
+        if not forward_auth or request is None:  # no headers: the server's own key
             return state.client
-        token = bearer_token(headers)
+        token = bearer_token(request.headers)
         if token is None:
-            raise ToolError(
+            raise _Refusal(
                 "no Togai API key: this server forwards the caller's key, so send it as the "
                 "HTTP header 'Authorization: Bearer <your Togai API key>'."
             )
         return state.client.with_options(api_key=token)
 
-    server: MCPServer[Any] = MCPServer(
+    async def list_tools(ctx: Ctx, params: PaginatedRequestParams | None) -> ListToolsResult:
+        return ListToolsResult(tools=tools)
+
+    def input_schema(name: str) -> dict[str, Any] | None:
+        # For the 2026-07-28 HTTP leg's Mcp-Param-* header check: without it, mcp would run
+        # tools/list (every schema, serialized) before each tools/call.
+        spec = specs.get(name)
+        return None if spec is None else spec.tool.input_schema
+
+    async def run(ctx: Ctx, spec: ToolSpec, params: CallToolRequestParams) -> Any:
+        try:
+            arguments = spec.parse(params.arguments)
+        except pydantic.ValidationError as exc:
+            return error_result(
+                f"invalid arguments: {arguments_error_text(exc)}. Fix them and call "
+                f"{spec.op.tool_name} again."
+            )
+        try:
+            client = resolve_client(ctx)
+            call = spec.build(**arguments)  # validates every limit; nothing sent yet
+            if confirm and needs_confirmation(spec.op):
+                asked = await Confirmation(spec.op, arguments, client).ask(ctx, params)
+                if asked is not None:
+                    return asked
+            raw = await client._execute(call)
+            data: dict[str, Any] = raw.parse().to_dict()
+        except TogaiError as exc:
+            return error_result(error_text(spec.op, exc, arguments))
+        except _Refusal as exc:
+            return error_result(str(exc))
+        return success_result(data)
+
+    async def call_tool(
+        ctx: Ctx, params: CallToolRequestParams
+    ) -> CallToolResult | InputRequiredResult:
+        spec = specs.get(params.name)
+        if spec is None:
+            offered = ", ".join(specs) or "no tools"
+            why = (
+                "is not available on this server (its operator limited it with --read-only "
+                "or --tools)"
+                if params.name in hidden
+                else "is not a tool of this server"
+            )
+            return error_result(f"{params.name[:100]!r} {why}; it offers: {offered}.")
+        try:
+            result: CallToolResult | InputRequiredResult = await run(ctx, spec, params)
+        except Exception:  # a raised exception would be a JSON-RPC error, not a result
+            logger.exception("tool %s failed unexpectedly", spec.op.tool_name)
+            return error_result(f"{spec.op.tool_name} failed unexpectedly; retry later.")
+        return result
+
+    return Server(
         "togai-customers",
+        version=__version__,
         title="Togai Customers",
         description="Create, list, read, update and delete Togai customers and add contacts.",
-        instructions=INSTRUCTIONS,
-        version=__version__,
-        tools=[build_tool(op, resolve_client) for op in OPERATIONS],
+        instructions=instructions(rows, confirm_destructive=confirm),
         lifespan=_lifespan(options, client),
-        log_level="WARNING",
+        get_tool_input_schema=input_schema,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
     )
-    return server
+
+
+def warn_unconfirmed(options: ServeOptions) -> None:
+    """Log the startup warning of ``--allow-unconfirmed-deletes`` (if a destructive tool is on)."""
+    if not options.allow_unconfirmed_deletes:
+        return
+    names = [op.tool_name for op in exposed_operations(OPERATIONS, options) if op.destructive]
+    if names:
+        logger.warning(UNCONFIRMED_WARNING, ", ".join(names))
 
 
 def _transport_security(host: str) -> TransportSecuritySettings | None:
@@ -153,27 +273,64 @@ def _transport_security(host: str) -> TransportSecuritySettings | None:
     )
 
 
+class NoStandaloneStream:
+    """``GET /mcp`` answers ``405 Allow: POST`` at once: a stateless server has nothing to push.
+
+    Without it, a GET without a 2026-07-28 protocol header opens an SSE stream that this server
+    can never write to, held open until the client leaves, and a shutdown would wait for it.
+    """
+
+    def __init__(self, app: ASGIApp, path: str = MCP_PATH) -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and str(scope["path"]).rstrip("/") == self.path
+        ):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 405,
+                    "headers": [(b"allow", b"POST"), (b"content-length", b"0")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+
 def create_mcp_app(
     options: ServeOptions | None = None,
     *,
     client: AsyncTogaiCustomers | None = None,
-    server: MCPServer[Any] | None = None,
+    server: Server[Any] | None = None,
 ) -> ASGIApp:
     """ASGI app serving the MCP server over streamable HTTP at ``/mcp``.
 
-    Stateless with JSON responses: each POST is answered on its own, so nothing is held between
-    requests and a shutdown has no open streams to drain. Its lifespan starts the MCP session
-    manager (and the SDK client, unless ``client`` is given). With ``options.server_token`` set
-    (and not ``forward_auth``), requests need ``Authorization: Bearer <token>``.
+    Stateless with JSON responses: each POST is answered on its own and nothing is kept between
+    requests, so several processes can serve the same clients, and ``GET /mcp`` is answered
+    with 405 at once (no stream to hold a shutdown). Its lifespan starts the MCP session manager
+    (and the SDK client, unless ``client`` is given). ``options`` defaults to
+    :func:`~togai_customers_server._settings.options_from_env`, so
+    ``uvicorn --factory togai_customers_server.mcp:create_mcp_app`` works. With
+    ``options.server_token`` set (and not ``forward_auth``), requests need
+    ``Authorization: Bearer <token>``.
     """
-    options = options or ServeOptions()
+    options = options_from_env() if options is None else options
     mcp_server = server if server is not None else create_mcp_server(options, client=client)
-    app: ASGIApp = mcp_server.streamable_http_app(
-        streamable_http_path=MCP_PATH,
-        stateless_http=True,
-        json_response=True,
-        transport_security=_transport_security(options.host),
-        host=options.host,
+    if server is None:
+        warn_unconfirmed(options)
+    app: ASGIApp = NoStandaloneStream(
+        mcp_server.streamable_http_app(
+            streamable_http_path=MCP_PATH,
+            stateless_http=True,
+            json_response=True,
+            transport_security=_transport_security(options.host),
+            host=options.host,
+        )
     )
     if options.server_token and not options.forward_auth:
         app = BearerTokenMiddleware(app, options.server_token, prefixes=(MCP_PATH,))
@@ -187,14 +344,20 @@ def run_stdio(options: ServeOptions | None = None) -> None:
     keep its data between sessions); no port is opened.
     """
     # No HTTP headers on stdio, so there is no caller key to forward.
-    options = attrs.evolve(options or ServeOptions(), forward_auth=False)
+    options = attrs.evolve(options or options_from_env(), forward_auth=False)
+    warn_unconfirmed(options)
+    anyio.run(_stdio, options)
+
+
+async def _serve_stdio(server: Server[Any]) -> None:
+    async with stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())
+
+
+async def _stdio(options: ServeOptions) -> None:
     if not options.sandbox:
-        create_mcp_server(options).run("stdio")
+        await _serve_stdio(create_mcp_server(options))
         return
-    anyio.run(_stdio_with_sandbox, options)
-
-
-async def _stdio_with_sandbox(options: ServeOptions) -> None:
     from ..sandbox import Sandbox, SandboxTransport
 
     with Sandbox(db=options.sandbox_db) as sandbox:
@@ -202,4 +365,4 @@ async def _stdio_with_sandbox(options: ServeOptions) -> None:
             httpx.AsyncClient(transport=SandboxTransport(sandbox)) as http,
             AsyncTogaiCustomers("sandbox", http_client=http) as client,
         ):
-            await create_mcp_server(options, client=client).run_stdio_async()
+            await _serve_stdio(create_mcp_server(options, client=client))

@@ -1,13 +1,15 @@
 """One MCP tool per row of the operation table, with schemas derived from the models.
 
-Each tool is registered as an explicit :class:`mcp.server.mcpserver.tools.Tool`: its arguments
-model is a pydantic model built from the row (``customer_id``, the query parameters, and every
-attribute of the request model), where each property's JSON Schema is the one ``_schema`` derives
-from the ``_fields`` metadata (type, limits, description, examples). Pydantic checks only the
-JSON types, required-ness and unknown names; the limits (and nested objects) are checked by the
-SDK call itself, whose errors name the field in the same snake_case the schema uses. The output
-schema is the upstream camelCase JSON of the response model; results carry it as
-``structuredContent`` plus the same JSON as text.
+Built on the documented low-level server API only (``mcp.types.Tool``, ``CallToolResult``): each
+tool's ``inputSchema`` is assembled here from the row (``customer_id``, the query parameters, and
+every attribute of the request model, each property being the JSON Schema ``_schema`` derives
+from the ``_fields`` metadata: type, limits, description, examples), and its ``outputSchema`` is
+the upstream camelCase JSON of the response model. Arguments are checked by a pydantic model of
+our own for JSON types, required-ness and unknown names, with the errors put in plain words; the
+limits (and nested objects) are checked by the SDK call itself, whose errors name the field in the
+same snake_case the schema uses. Results carry the JSON as ``structuredContent`` plus the same
+JSON as text; error results carry text only (no ``structuredContent``, which clients would
+validate against the ``outputSchema``).
 """
 
 from __future__ import annotations
@@ -15,19 +17,13 @@ from __future__ import annotations
 import json
 import types
 import typing
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 import pydantic
-from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.server.mcpserver.tools import Tool
-from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, TextContent, Tool, ToolAnnotations
 
-from togai_customers import AsyncTogaiCustomers
-from togai_customers._calls import builder
 from togai_customers._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -41,21 +37,27 @@ from togai_customers._exceptions import (
 from togai_customers._operations import Operation
 from togai_customers._schema import json_schema
 
-__all__ = ["ClientResolver", "build_tool", "tool_arguments_model", "tool_description"]
+__all__ = [
+    "ToolSpec",
+    "arguments_error_text",
+    "build_tool",
+    "error_result",
+    "error_text",
+    "parse_arguments",
+    "success_result",
+    "tool_arguments_model",
+    "tool_description",
+    "tool_input_schema",
+]
 
-#: Returns the SDK client to use for one tool call (the shared one, or one with a forwarded key).
-ClientResolver = Callable[[Context], Awaitable[AsyncTogaiCustomers]]
 
-
-class _Arguments(ArgModelBase):
+class _Arguments(pydantic.BaseModel):
     """Tool arguments: unknown names are rejected, so a misspelt field is not silently dropped.
 
     Errors show no input values: they may be huge, or a password.
     """
 
-    model_config = pydantic.ConfigDict(
-        extra="forbid", arbitrary_types_allowed=True, hide_input_in_errors=True
-    )
+    model_config = pydantic.ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
 def _python_type(tp: Any) -> Any:
@@ -74,36 +76,56 @@ def _python_type(tp: Any) -> Any:
     return tp
 
 
-def _with_schema(tp: Any, schema: dict[str, Any]) -> Any:
-    """``tp`` checked by pydantic, published with our own JSON Schema (limits, description)."""
-    return Annotated[tp, pydantic.WithJsonSchema(schema)]
-
-
-def tool_arguments_model(op: Operation[Any]) -> type[ArgModelBase]:
-    """The pydantic model of ``op``'s tool arguments (its JSON Schema is the tool's input)."""
+def tool_arguments_model(op: Operation[Any]) -> type[pydantic.BaseModel]:
+    """The pydantic model that checks ``op``'s tool arguments (types, required, unknown names)."""
     fields: dict[str, Any] = {}
     for p in op.params:
-        annotation = _with_schema(
-            p.value_type if p.required else p.value_type | None, p.json_schema()
-        )
-        fields[p.name] = annotation if p.required else (annotation, None)
+        fields[p.name] = p.value_type if p.required else (p.value_type | None, None)
     if op.request_type is not None:
-        properties = json_schema(op.request_type, wire=False)["properties"]
         hints = typing.get_type_hints(op.request_type)
         for a in attrs.fields(op.request_type):
-            annotation = _with_schema(_python_type(hints[a.name]), properties[a.name])
-            fields[a.name] = annotation if a.default is attrs.NOTHING else (annotation, None)
+            tp = _python_type(hints[a.name])
+            fields[a.name] = tp if a.default is attrs.NOTHING else (tp | None, None)
     for name in fields:
         assert not hasattr(pydantic.BaseModel, name), f"{name} shadows a pydantic attribute"
-    model: type[ArgModelBase] = pydantic.create_model(
+    model: type[pydantic.BaseModel] = pydantic.create_model(
         f"{op.name}_arguments", __base__=_Arguments, **fields
     )
     return model
 
 
-def tool_description(op: Operation[Any]) -> str:
-    """What the tool does, for an LLM reader: the row's description plus its guidance."""
-    return f"{op.summary}. {op.description}\n\n{op.guidance}"
+def tool_input_schema(op: Operation[Any]) -> dict[str, Any]:
+    """The tool's ``inputSchema``: snake_case properties with the spec's limits, no extras."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for p in op.params:
+        properties[p.name] = p.json_schema()
+        if p.required:
+            required.append(p.name)
+    if op.request_type is not None:
+        body = json_schema(op.request_type, wire=False)
+        properties.update(body["properties"])
+        required += body.get("required", [])
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    schema["additionalProperties"] = False
+    return schema
+
+
+def tool_description(op: Operation[Any], *, confirmed: bool = True) -> str:
+    """What the tool does, for an LLM reader: the row's description plus its guidance.
+
+    ``confirmed=False`` (``--allow-unconfirmed-deletes``): a destructive tool also says that
+    nobody will be asked.
+    """
+    text = f"{op.summary}. {op.description}\n\n{op.guidance}"
+    if op.destructive and not confirmed:
+        text += (
+            "\n\nThis server does not ask the person to confirm: confirm with the user before "
+            "calling it."
+        )
+    return text
 
 
 def _annotations(op: Operation[Any]) -> ToolAnnotations:
@@ -116,6 +138,107 @@ def _annotations(op: Operation[Any]) -> ToolAnnotations:
     )
 
 
+def build_tool(op: Operation[Any], *, confirmed: bool = True) -> Tool:
+    """The MCP tool definition of ``op`` (what ``tools/list`` shows)."""
+    return Tool(
+        name=op.tool_name,
+        title=op.summary,
+        description=tool_description(op, confirmed=confirmed),
+        input_schema=tool_input_schema(op),
+        output_schema=json_schema(op.response_type),
+        annotations=_annotations(op),
+    )
+
+
+# Arguments -----------------------------------------------------------------------------------
+
+_KINDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "an array",
+}
+_TYPE_ERRORS = {
+    "string_type": "string",
+    "int_type": "integer",
+    "int_parsing": "integer",
+    "int_from_float": "integer",
+    "float_type": "number",
+    "float_parsing": "number",
+    "bool_type": "boolean",
+    "bool_parsing": "boolean",
+    "dict_type": "object",
+    "model_type": "object",
+    "list_type": "array",
+}
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """``("settings", 0, "id")`` as ``settings[0].id``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the arguments"
+
+
+def arguments_error_text(exc: pydantic.ValidationError) -> str:
+    """Plain words for each problem: no pydantic phrasing, no URLs, no input values."""
+    parts: list[str] = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        where, kind = _where(err["loc"]), err["type"]
+        if kind == "missing":
+            parts.append(f"{where} is required")
+        elif kind == "extra_forbidden":
+            parts.append(f"{where} is not an argument of this tool")
+        elif kind in _TYPE_ERRORS:
+            parts.append(f"{where} must be {_KINDS[_TYPE_ERRORS[kind]]}")
+        else:
+            parts.append(f"{where} is not valid (see the tool's input schema)")
+    return "; ".join(parts)
+
+
+def _decode_json_strings(arguments: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Object and array arguments sent as JSON text (some desktop clients do) as the JSON value."""
+    properties = schema.get("properties", {})
+    decoded = dict(arguments)
+    for name, value in arguments.items():
+        kind = properties.get(name, {}).get("type")
+        if kind not in ("object", "array") or not isinstance(value, str):
+            continue
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(parsed, dict if kind == "object" else list):
+            decoded[name] = parsed
+    return decoded
+
+
+def parse_arguments(
+    model: type[pydantic.BaseModel], schema: Mapping[str, Any], arguments: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The arguments given (``null`` meaning left out), checked; raises ``ValidationError``."""
+    given = _decode_json_strings(arguments or {}, schema)
+    checked = model.model_validate(given)
+    return {k: v for k, v in checked.model_dump().items() if k in given and v is not None}
+
+
+# Results -------------------------------------------------------------------------------------
+
+
+def success_result(data: dict[str, Any]) -> CallToolResult:
+    """A successful call: the JSON as ``structuredContent`` and as text."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def error_result(text: str) -> CallToolResult:
+    """A failed call: text only, so there is nothing for a client to check against outputSchema."""
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+
+
 class _Values(dict[str, Any]):
     """Tool arguments for an advice template: a missing one shows as "?"."""
 
@@ -123,7 +246,7 @@ class _Values(dict[str, Any]):
         return "?"
 
 
-def _error_text(op: Operation[Any], exc: TogaiError, arguments: Mapping[str, Any]) -> str:
+def error_text(op: Operation[Any], exc: TogaiError, arguments: Mapping[str, Any]) -> str:
     """The message an agent sees for a failed call: what happened, then what to do next.
 
     Statuses the row gives advice for (``error_advice``) get it; the others the generic text.
@@ -159,39 +282,24 @@ def _error_text(op: Operation[Any], exc: TogaiError, arguments: Mapping[str, Any
     return f"{exc.message}"
 
 
-def _result(data: dict[str, Any]) -> CallToolResult:
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+@attrs.frozen
+class ToolSpec:
+    """Everything the server needs to list and run one row's tool."""
 
+    op: Operation[Any]
+    tool: Tool
+    arguments: type[pydantic.BaseModel]
+    #: ``builder(op)``: the SDK's validated :class:`Call` from the checked arguments.
+    build: Callable[..., Any]
 
-def build_tool(op: Operation[Any], resolve_client: ClientResolver) -> Tool:
-    """The MCP tool for ``op``: calls the SDK method of the same name on the resolved client."""
-    arguments_model = tool_arguments_model(op)
-    build = builder(op)  # a row without a builder fails here, when the server is made
+    @classmethod
+    def of(cls, op: Operation[Any], *, confirmed: bool = True) -> ToolSpec:
+        from togai_customers._calls import builder
 
-    async def call(ctx: Context, **arguments: Any) -> CallToolResult:
-        given = {k: v for k, v in arguments.items() if v is not None}
-        client = await resolve_client(ctx)
-        try:
-            raw = await client._execute(build(**given))
-            model = raw.parse()
-        except TogaiError as exc:
-            raise ToolError(_error_text(op, exc, given)) from None
-        data: dict[str, Any] = model.to_dict()
-        return _result(data)
+        # A row without a builder fails here, when the server is made.
+        tool = build_tool(op, confirmed=confirmed)
+        return cls(op, tool, tool_arguments_model(op), builder(op))
 
-    return Tool(
-        fn=call,
-        name=op.tool_name,
-        title=op.summary,
-        description=tool_description(op),
-        parameters=arguments_model.model_json_schema(by_alias=True),
-        # A hand-built output schema (the upstream JSON of the response model); the tool returns
-        # its own CallToolResult, so the SDK publishes the schema without re-validating.
-        fn_metadata=FuncMetadata(
-            arg_model=arguments_model, output_schema=json_schema(op.response_type)
-        ),
-        is_async=True,
-        context_kwarg="ctx",
-        annotations=_annotations(op),
-    )
+    def parse(self, arguments: dict[str, Any] | None) -> dict[str, Any]:
+        """Checked arguments; raises ``pydantic.ValidationError``."""
+        return parse_arguments(self.arguments, self.tool.input_schema, arguments)

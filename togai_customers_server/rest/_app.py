@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
-import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -18,7 +18,7 @@ from togai_customers._client import AsyncTogaiCustomers
 from togai_customers._config import MissingAPIKeyError
 
 from .._security import BearerTokenMiddleware
-from .._settings import ServeOptions
+from .._settings import ServeOptions, options_from_env
 from ._errors import exception_handlers
 from ._openapi import add_component_schemas, openapi_config, operation_class
 from ._routes import URL_NAMES, RestState, health_handlers, operation_handlers
@@ -30,43 +30,39 @@ logger = logging.getLogger("togai_customers_server.rest")
 #: Paths that need inbound authentication (server token or, in forward-auth mode, a Togai key).
 PROTECTED_PREFIX = "/v1"
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+#: Methods a read-only adapter still serves.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+READ_ONLY_MESSAGE = (
+    "This server is read-only (started with --read-only or TOGAI_READ_ONLY=1): only GET "
+    "requests are served, and nothing was sent to Togai."
+)
 
 
-def _env_bool(environ: Mapping[str, str], name: str) -> bool:
-    value = environ.get(name, "").strip().lower()
-    if value in _TRUE | _FALSE:
-        return value in _TRUE
-    raise ValueError(f"{name} must be true or false (got {value!r})")
+class ReadOnlyGuard:
+    """Pure ASGI: a non-GET request under ``/v1`` gets 403 before routing or any upstream call."""
 
+    def __init__(self, app: Any) -> None:
+        self.app = app
 
-def _env_number(environ: Mapping[str, str], name: str, kind: type[Any], default: Any) -> Any:
-    value = environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return kind(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a {kind.__name__} (got {value!r})") from None
-
-
-def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
-    """Options from ``TOGAI_*`` environment variables (for ``uvicorn --factory``).
-
-    ``TOGAI_API_KEY``, ``TOGAI_BASE_URL``, ``TOGAI_SERVER_TOKEN``, ``TOGAI_FORWARD_AUTH``
-    (true/false), ``TOGAI_TIMEOUT`` (seconds), ``TOGAI_MAX_RETRIES``.
-    """
-    env = os.environ if environ is None else environ
-    defaults = ServeOptions()
-    return ServeOptions(
-        api_key=env.get("TOGAI_API_KEY") or None,
-        base_url=env.get("TOGAI_BASE_URL") or None,
-        server_token=env.get("TOGAI_SERVER_TOKEN") or None,
-        forward_auth=_env_bool(env, "TOGAI_FORWARD_AUTH"),
-        timeout=_env_number(env, "TOGAI_TIMEOUT", float, defaults.timeout),
-        max_retries=_env_number(env, "TOGAI_MAX_RETRIES", int, defaults.max_retries),
-    )
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["method"] in SAFE_METHODS or not str(scope["path"]).startswith(
+            PROTECTED_PREFIX + "/"
+        ):
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps({"message": READ_ONLY_MESSAGE}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def _routing_path(scope: Scope) -> str:
@@ -93,12 +89,21 @@ class RestApp(Litestar):
     ASGI entry point, ``__call__``.)
 
     ``server_token``: every ``/v1`` request needs ``Authorization: Bearer <server_token>``,
-    checked before routing (so unknown ``/v1`` paths answer 401 too).
+    checked before routing (so unknown ``/v1`` paths answer 401 too). ``read_only``: every
+    non-GET ``/v1`` request is refused with 403 (after the token check, before routing).
     """
 
-    def __init__(self, *args: Any, server_token: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        server_token: str | None = None,
+        read_only: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         routed: Any = super().__call__
+        if read_only:
+            routed = ReadOnlyGuard(routed)
         self._entry: Any = (
             routed
             if server_token is None
@@ -169,7 +174,9 @@ def create_rest_app(
     With ``client``, every call goes through it and the app never closes it. Otherwise the app
     creates one ``AsyncTogaiCustomers`` from ``options`` (default: :func:`options_from_env`) when
     it starts and closes it on shutdown. ``options.server_token`` guards every /v1 route with a
-    bearer token; ``options.forward_auth`` uses each caller's bearer token as its Togai API key.
+    bearer token; ``options.forward_auth`` uses each caller's bearer token as its Togai API key;
+    ``options.read_only`` refuses every non-GET route with 403 (the OpenAPI document still lists
+    them, each with that 403 answer).
     Binding checks (:func:`togai_customers_server._security.check_bind`) belong to whoever runs
     the server.
     """
@@ -186,7 +193,9 @@ def create_rest_app(
     authenticated = bool(opts.server_token or opts.forward_auth)
     app = RestApp(
         route_handlers=[
-            *operation_handlers(operation_class(authenticated=authenticated)),
+            *operation_handlers(
+                operation_class(authenticated=authenticated, read_only=opts.read_only)
+            ),
             *health_handlers(),
         ],
         lifespan=[_lifespan(client is None, opts)],
@@ -195,6 +204,7 @@ def create_rest_app(
         # Leave the process's logging alone (Litestar would reconfigure the root logger).
         logging_config=None,
         server_token=opts.server_token,
+        read_only=opts.read_only,
     )
     app.state["togai_rest"] = state
     add_component_schemas(app.openapi_schema)

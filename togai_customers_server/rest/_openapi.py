@@ -187,12 +187,25 @@ def _headers(*names: str) -> dict[str, OpenAPIHeader | Reference]:
     return {name: Reference(ref=f"#/components/headers/{name}") for name in names}
 
 
-def _error_statuses(op: Row[Any], authenticated: bool) -> dict[int, str]:
+#: The 403 of a write route on a read-only adapter.
+READ_ONLY_REFUSAL = (
+    "Refused: this server is read-only (--read-only or TOGAI_READ_ONLY=1); nothing is sent "
+    "to Togai."
+)
+
+
+def _refused_read_only(op: Row[Any], read_only: bool) -> bool:
+    return read_only and op.method not in ("GET", "HEAD")
+
+
+def _error_statuses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[int, str]:
     """Which error answers an operation can give, and why."""
     out = {400: "Invalid input: bad JSON, unknown or missing fields, values out of limits."}
     if authenticated:
         out[401] = "Missing or wrong bearer token."
     out[403] = "The Togai API refused this key."
+    if _refused_read_only(op, read_only):
+        out[403] = READ_ONLY_REFUSAL
     if op.path_params:
         out[404] = "No customer with this id."
     if op.method == "POST":
@@ -205,7 +218,7 @@ def _error_statuses(op: Row[Any], authenticated: bool) -> dict[int, str]:
     return out
 
 
-def _responses(op: Row[Any], authenticated: bool) -> dict[str, OpenAPIResponse]:
+def _responses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[str, OpenAPIResponse]:
     responses = {
         str(op.success_status): OpenAPIResponse(
             description=HTTPStatus(op.success_status).phrase,
@@ -213,7 +226,7 @@ def _responses(op: Row[Any], authenticated: bool) -> dict[str, OpenAPIResponse]:
             content=_json(op.response_type),
         )
     }
-    for status, why in _error_statuses(op, authenticated).items():
+    for status, why in _error_statuses(op, authenticated, read_only).items():
         names = ("X-Request-Id", "Retry-After") if status == 429 else ("X-Request-Id",)
         responses[str(status)] = OpenAPIResponse(
             description=why, headers=_headers(*names), content=_json(ErrorBody)
@@ -221,8 +234,10 @@ def _responses(op: Row[Any], authenticated: bool) -> dict[str, OpenAPIResponse]:
     return responses
 
 
-def _complete(operation: Operation, op: Row[Any], authenticated: bool) -> None:
-    operation.responses = _responses(op, authenticated)  # type: ignore[assignment]
+def _complete(operation: Operation, op: Row[Any], authenticated: bool, read_only: bool) -> None:
+    operation.responses = _responses(op, authenticated, read_only)  # type: ignore[assignment]
+    if _refused_read_only(op, read_only):
+        operation.description = f"{READ_ONLY_REFUSAL}\n\n{operation.description or ''}".strip()
     if op.request_type is not None:
         operation.request_body = RequestBody(
             content=_json(op.request_type),
@@ -237,14 +252,17 @@ def _complete(operation: Operation, op: Row[Any], authenticated: bool) -> None:
         operation.security = [{SECURITY_SCHEME: []}]
 
 
-def operation_class(*, authenticated: bool) -> Any:
-    """For each row, the Operation class Litestar documents its route with (see module doc)."""
+def operation_class(*, authenticated: bool, read_only: bool = False) -> Any:
+    """For each row, the Operation class Litestar documents its route with (see module doc).
+
+    ``read_only``: the write routes stay listed, documented as refused with 403.
+    """
 
     def for_row(op: Row[Any]) -> type[Operation]:
         @dataclasses.dataclass
         class RowOperation(Operation):
             def __post_init__(self) -> None:
-                _complete(self, op, authenticated)
+                _complete(self, op, authenticated, read_only)
 
         RowOperation.__name__ = RowOperation.__qualname__ = f"{op.operation_id}_operation"
         return RowOperation

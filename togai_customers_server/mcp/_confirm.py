@@ -1,0 +1,185 @@
+"""Asking the person before a destructive tool runs (MCP elicitation), failing closed.
+
+A destructive row's tool first fetches what it is about to destroy (the read-only row with the
+same upstream path, e.g. get-customer for delete-customer), then asks the person through a form
+with one boolean, ``confirm``, and a message naming it and saying it cannot be undone. Nothing
+else is ever asked in the form (never a secret).
+
+* On a 2026-07-28 connection the question is returned as an ``InputRequiredResult``; the client
+  asks the person and retries the call with the answer in ``inputResponses``. Nothing is kept on
+  the server between the two rounds, so they may reach different processes.
+* On a 2025-11-25 (legacy handshake) connection the question is a server-to-client
+  ``elicitation/create`` request on the call's own channel (stdio, in memory). Stateless HTTP
+  has no such channel for a legacy client, so the call is refused, saying how to get the
+  question asked.
+* A client that declared no form elicitation is refused. Only ``accept`` with ``confirm: true``
+  lets the call go on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp import MCPError
+from mcp.server import ServerRequestContext
+from mcp.types import (
+    CallToolRequestParams,
+    CallToolResult,
+    ElicitRequest,
+    ElicitRequestFormParams,
+    ElicitResult,
+    InputRequiredResult,
+)
+from mcp.types.version import MODERN_PROTOCOL_VERSIONS
+
+from togai_customers import AsyncTogaiCustomers
+from togai_customers._operations import OPERATIONS, Operation
+
+from ._tools import error_result
+
+__all__ = ["CONFIRM_KEY", "CONFIRM_SCHEMA", "Confirmation", "needs_confirmation"]
+
+#: The key of the question in ``inputRequests`` / ``inputResponses``.
+CONFIRM_KEY = "confirm"
+
+#: The form: one boolean, unticked by default.
+CONFIRM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "confirm": {
+            "type": "boolean",
+            "title": "Yes, delete it for good",
+            "description": "Tick to go ahead; this cannot be undone.",
+            "default": False,
+        }
+    },
+    "required": ["confirm"],
+}
+
+_OPT_OUT = "the server's operator can start it with --allow-unconfirmed-deletes"
+
+NO_BACK_CHANNEL = (
+    "not deleted: this connection cannot carry the confirmation question (MCP protocol "
+    "2025-11-25 over stateless HTTP, where the server cannot send a request back to the "
+    "client), and this server deletes only after a person confirms. Reconnect with protocol "
+    f"2026-07-28 or over stdio to be asked; or {_OPT_OUT}."
+)
+
+NO_FORM = (
+    "not deleted: your client cannot show a confirmation form (it declared no elicitation "
+    "capability), and this server deletes only after a person confirms. Use a client that "
+    f"supports elicitation, or delete it in the Togai dashboard; or {_OPT_OUT}."
+)
+
+_DO_NOT_RETRY = "Do not call it again unless the person asks you to."
+
+REFUSED = {
+    "decline": f"not deleted: the person declined. {_DO_NOT_RETRY}",
+    "cancel": f"not deleted: the person cancelled the confirmation. {_DO_NOT_RETRY}",
+    "unticked": f"not deleted: the person did not tick confirm. {_DO_NOT_RETRY}",
+}
+
+
+def needs_confirmation(op: Operation[Any]) -> bool:
+    """Whether ``op``'s tool asks the person first: every destructive row does."""
+    return op.destructive
+
+
+def _lookup_row(op: Operation[Any]) -> Operation[Any] | None:
+    """The read-only row that fetches what ``op`` acts on (same upstream path), if any."""
+    for row in OPERATIONS:
+        if row.read_only and row.method == "GET" and row.path == op.path and row is not op:
+            return row
+    return None
+
+
+def _action(op: Operation[Any]) -> str:
+    """``"Delete a Customer"`` as ``"Delete customer"``."""
+    words = [w for w in op.summary.split() if w.lower() not in ("a", "an", "the")]
+    return " ".join([words[0], *(w.lower() for w in words[1:])])
+
+
+def _subject(found: Any, arguments: dict[str, Any]) -> str:
+    """What is about to go: its name, id and primary email when the lookup found them."""
+    name = getattr(found, "name", None)
+    details = []
+    ident = getattr(found, "id", None)
+    if ident:
+        details.append(f"id {ident}")
+    email = getattr(found, "primary_email", None)
+    if email:
+        details.append(f"primary email {email}")
+    if not details:
+        details = [f"{k} {v}" for k, v in arguments.items()]
+    head = f"{name} " if name else ""
+    return f"{head}({', '.join(details)})"
+
+
+def _can_show_a_form(ctx: ServerRequestContext[Any, Any]) -> bool:
+    capabilities = ctx.session.client_capabilities
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    # ``"elicitation": {}`` (clients older than URL mode) means form mode.
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def judge(answer: object) -> CallToolResult | None:
+    """None when the person accepted with ``confirm: true``; else the refusal to return."""
+    if not isinstance(answer, ElicitResult):
+        return error_result("not deleted: the answer to the confirmation question was not a form.")
+    if answer.action == "accept":
+        if (answer.content or {}).get("confirm") is True:
+            return None
+        return error_result(REFUSED["unticked"])
+    return error_result(REFUSED[answer.action])
+
+
+class Confirmation:
+    """The confirmation of one call of a destructive tool."""
+
+    def __init__(
+        self, op: Operation[Any], arguments: dict[str, Any], client: AsyncTogaiCustomers
+    ) -> None:
+        self.op = op
+        self.arguments = arguments
+        self.client = client
+
+    async def message(self) -> str:
+        """The question, naming what goes (fetched first; a TogaiError if it cannot be)."""
+        found: Any = None
+        lookup = _lookup_row(self.op)
+        if lookup is not None:
+            from togai_customers._calls import builder
+
+            names = {p.name for p in lookup.params}
+            call = builder(lookup)(**{k: v for k, v in self.arguments.items() if k in names})
+            found = (await self.client._execute(call)).parse()
+        subject = _subject(found, self.arguments)
+        return f"{_action(self.op)} {subject}? This cannot be undone."
+
+    async def ask(
+        self, ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams
+    ) -> CallToolResult | InputRequiredResult | None:
+        """None: confirmed, go on. Otherwise what to return: the question or a refusal."""
+        modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
+        if modern and params.input_responses and CONFIRM_KEY in params.input_responses:
+            return judge(params.input_responses[CONFIRM_KEY])  # the retry, with the answer
+        message = await self.message()
+        # A legacy session over stateless HTTP has no back-channel, nor the capabilities of its
+        # handshake (each POST is a session of its own): check the channel first.
+        if not modern and not ctx.session.can_send_request:
+            return error_result(NO_BACK_CHANNEL)
+        if not _can_show_a_form(ctx):
+            return error_result(NO_FORM)
+        if modern:  # ask by returning the question; the client retries with the answer
+            question = ElicitRequestFormParams(message=message, requested_schema=CONFIRM_SCHEMA)
+            return InputRequiredResult(input_requests={CONFIRM_KEY: ElicitRequest(params=question)})
+        try:
+            answer = await ctx.session.elicit_form(
+                message, CONFIRM_SCHEMA, related_request_id=ctx.request_id
+            )
+        except MCPError as exc:
+            return error_result(
+                f"not deleted: the confirmation question could not be asked "
+                f"({exc.error.message}); {_OPT_OUT}."
+            )
+        return judge(answer)
