@@ -8,8 +8,10 @@ ports. A console block's command must exit with the code its output shows ("(exi
 else 0.
 
 What is not run here, and why: installing packages (`pip install`: the environment under test is
-installed already, and tests never reach the network) and the project's own nox sessions and
-benchmarks (`nox`, `benchmarks/*.py`): they are CI itself (`.ci/run`).
+installed already, and tests never reach the network), the project's own nox sessions and
+benchmarks (`nox`, `benchmarks/*.py`: they are CI itself, `.ci/run`), and a block marked
+`<!-- shell: not run (why) -->` (deployment recipes needing a Togai key or a public address): those
+are checked for shell syntax only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -38,13 +41,23 @@ PAGES = [
 
 #: Commands that are not run here (see the module docstring), by what they start with.
 NOT_RUN = ("pip ", "python -m pip ", "nox ", "python -m nox", "python benchmarks/")
-#: Server commands and the ports each listens on (documented defaults).
-_SERVERS = [
-    (re.compile(r"\bserve\b.*--sandbox"), (4010, 8080, 9090)),
-    (re.compile(r"\bserve\b"), (8080, 9090)),
-    (re.compile(r"togai-customers sandbox\b"), (4010,)),
-    (re.compile(r"togai-customers mcp\b(?!.*--stdio)"), (9090,)),
-]
+
+
+def _listens(text: str) -> tuple[int, ...] | None:
+    """The (documented) ports a server command listens on; None for any other command."""
+    if "--help" in text:
+        return None
+    if re.search(r"\bserve\b", text):
+        ports = [] if "--no-rest" in text else [8080]
+        ports += [] if "--no-mcp" in text else [9090]
+        return (*ports, *((4010,) if "--sandbox" in text else ()))
+    if re.search(r"togai-customers sandbox\b", text):
+        return (4010,)
+    if re.search(r"togai-customers mcp\b", text) and "--stdio" not in text:
+        return (9090,)
+    return None
+
+
 _EXIT = re.compile(r"\(exit code (\d+)\)\s*$")
 _HEREDOC = re.compile(r"<<-?\s*'?(\w+)'?")
 #: A trailing comment (``  # ...``) with no quote in it.
@@ -60,8 +73,12 @@ class Command:
     expect: int = 0
 
 
+_NOT_RUN_MARK = re.compile(r"^<!-- shell: not run \((.+)\) -->$")
+
+
 def _blocks(page: str) -> list[tuple[int, str, str]]:
-    """``(first line number, language, body)`` of each fenced block of the page."""
+    """``(first line number, language, body)`` of each fenced block of the page; a block marked
+    not to be run has the language ``recipe``."""
     lines = (ROOT / page).read_text(encoding="utf-8").splitlines()
     out, i = [], 0
     while i < len(lines):
@@ -69,14 +86,24 @@ def _blocks(page: str) -> list[tuple[int, str, str]]:
         if fence is None:
             i += 1
             continue
+        marked = i > 0 and _NOT_RUN_MARK.match(lines[i - 1]) is not None
         start, body = i + 2, []
         i += 1
         while i < len(lines) and lines[i] != "```":
             body.append(lines[i])
             i += 1
-        out.append((start, fence.group(1), "\n".join(body)))
+        out.append((start, "recipe" if marked else fence.group(1), "\n".join(body)))
         i += 1
     return out
+
+
+def _open_quote(text: str) -> bool:
+    """Whether ``text`` ends inside a quoted string (the command goes on on the next line)."""
+    try:
+        shlex.split(text, comments=True)
+    except ValueError:
+        return True
+    return False
 
 
 def _split(body: str, start: int, page: str, *, console: bool) -> list[Command]:
@@ -94,9 +121,12 @@ def _split(body: str, start: int, page: str, *, console: bool) -> list[Command]:
         if not text.strip() or text.lstrip().startswith("#"):
             i += 1
             continue
-        while text.endswith("\\") and i + 1 < len(lines):
+        while i + 1 < len(lines) and (text.endswith("\\") or _open_quote(text)):
             i += 1
-            text = text[:-1] + " " + lines[i].strip()
+            if text.endswith("\\"):
+                text = text[:-1] + " " + lines[i].strip()
+            else:  # a quoted argument goes on
+                text += "\n" + lines[i]
         heredoc = _HEREDOC.search(text)
         if heredoc:
             end = heredoc.group(1)
@@ -166,14 +196,12 @@ def _script(commands: list[Command], ports: dict[int, int], work: Path) -> str:
             parts.append(f"echo '::: {command.where}: not run here (CI runs it)'")
             continue
         file = work / f".step{n}.sh"
-        listening = None
-        if "--help" not in text:
-            listening = next((p for pattern, p in _SERVERS if pattern.search(text)), None)
+        listening = _listens(text)
         # A server is exec'd: the background job is then the server itself, which the session's
         # EXIT trap stops.
         run = ("exec " if listening is not None else "") + text.removesuffix("&").rstrip()
         file.write_text(run + "\n", encoding="utf-8")
-        parts.append(f"echo '::: {command.where}: {_quoted(text)}'")
+        parts.append(f"echo; echo '::: {command.where}: {_quoted(text)}'")
         if listening is not None:  # a server: in the background, then wait for it
             wanted = " ".join(str(ports[p]) for p in listening)
             parts += [f"source {file} &", f"wait_ports {wanted} || exit 1"]
@@ -193,6 +221,16 @@ def _script(commands: list[Command], ports: dict[int, int], work: Path) -> str:
 
 def _quoted(text: str) -> str:
     return text.splitlines()[0].replace("'", "'\\''")
+
+
+def test_recipes_not_run_are_marked_and_valid_shell() -> None:
+    """Blocks that are not run say why, and are at least valid shell."""
+    recipes = [(page, start, body) for page in PAGES for start, kind, body in _blocks(page)
+               if kind == "recipe"]  # fmt: skip
+    assert recipes, "the docs' deployment recipes are expected to be marked"
+    for page, start, body in recipes:
+        check = subprocess.run(["bash", "-n"], input=body, text=True, capture_output=True)
+        assert check.returncode == 0, f"{page}:{start}: {check.stderr}"
 
 
 def test_every_page_has_its_blocks_found() -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from mcp import Client
+from mcp.types import ElicitResult
 from typer.testing import CliRunner, Result
 
 from togai_customers import AsyncTogaiCustomers, TogaiCustomers
@@ -61,9 +62,17 @@ class Surfaces:
         )
 
     @asynccontextmanager
-    async def mcp(self) -> AsyncIterator[Client]:
-        """An MCP client session with a server on this sandbox (in memory)."""
-        async with Client(create_mcp_server(client=self.async_)) as client:
+    async def mcp(self, on_question: Callable[[], None] | None = None) -> AsyncIterator[Client]:
+        """An MCP client session with a server on this sandbox (in memory), whose person
+        confirms every question (``on_question`` runs first, e.g. to queue a fault)."""
+
+        async def person(_ctx: Any, _params: Any) -> ElicitResult:
+            if on_question is not None:
+                on_question()
+            return ElicitResult(action="accept", content={"confirm": True})
+
+        server = create_mcp_server(client=self.async_)
+        async with Client(server, elicitation_callback=person) as client:
             yield client
 
 

@@ -90,9 +90,8 @@ async def test_rest_and_mcp_report_the_lost_answer_delete_as_done(surfaces: Surf
     surfaces.sandbox.fail_next("drop-after")
     answer = surfaces.rest.delete("/v1/customers/c0000")
     assert (answer.status_code, answer.json()) == (200, {"success": True})
-    surfaces.sandbox.fail_next("drop-after")
-    async with surfaces.mcp() as agent:
-        # (the confirmation question, where the server asks one, is answered by the client)
+    # The person confirms after the server read the customer: the DELETE then loses its answer.
+    async with surfaces.mcp(on_question=lambda: surfaces.sandbox.fail_next("drop-after")) as agent:
         result = await agent.call_tool("delete-customer", {"customer_id": "c0001"})
     assert not result.is_error, result.content
     assert result.structured_content == {"success": True}
