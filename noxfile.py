@@ -33,8 +33,9 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def browser(session: nox.Session) -> None:
-    """The OpenAPI UIs rendered in headless Chromium, offline (`chromium` must be installed)."""
-    session.install("-e", ".[server]", *group("test"))
+    """The OpenAPI UIs and the docs site rendered in headless Chromium, offline (`chromium` must
+    be installed)."""
+    session.install("-e", ".[server]", *group("test"), *group("docs"))
     session.run("pytest", "-q", "-m", "browser", *session.posargs)
 
 
@@ -52,6 +53,15 @@ def lowest(session: nox.Session) -> None:
     session.run("uv", "pip", "install", *venv, "--resolution", "lowest-direct", *requirements)
     session.run("uv", "pip", "list", *venv)  # the versions tested, in the log
     session.run("pytest", "-q", "-m", "not slow and not browser and not docs", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def package(session: nox.Session) -> None:
+    """Build the sdist and the wheel (python -m build) and check their metadata (twine check)."""
+    session.install(*group("package"))
+    out = session.create_tmp()
+    session.run("python", "-m", "build", "--outdir", out)
+    session.run("twine", "check", "--strict", f"{out}/*", external=False)
 
 
 @nox.session(python=PYTHON)

@@ -8,6 +8,7 @@ change from run to run); the sandbox's random port is shown as the default 4010.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import tempfile
@@ -32,9 +33,9 @@ SDK call, its help comes from the operation table and the models' field descript
 below were captured by running the commands against a local sandbox:
 
 ```console
-$ togai-customers sandbox &                 # a local emulator of the API on port 4010
+$ togai-customers sandbox &        # a local emulator of the API, on port 4010
 $ export TOGAI_BASE_URL={SHOWN_URL}
-$ export TOGAI_API_KEY=sk-...               # any non-empty key works with the sandbox
+$ export TOGAI_API_KEY=sk-...      # the sandbox takes any non-empty key
 ```
 
 ## Output, errors and exit codes
@@ -51,6 +52,25 @@ $ export TOGAI_API_KEY=sk-...               # any non-empty key works with the s
   with the key (and a contact's password) redacted, and sends nothing.
 * Shell completion: `togai-customers --install-completion`.
 """
+
+
+#: The width of what the reference shows: a code block of the site fits at 1280 px.
+WIDTH = 80
+
+
+def _wrap(command: str) -> str:
+    """A long command as the shell takes it over several lines (`` \\`` continuations)."""
+    if len(command) <= WIDTH:
+        return command
+    words = shlex.split(command, posix=False)  # keeps the quotes as typed
+    lines, current = [], ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > WIDTH - 2:
+            lines.append(current + " \\")
+            current = "  " + word
+        else:
+            current = f"{current} {word}" if current else word
+    return "\n".join([*lines, current])
 
 
 class Recorder:
@@ -72,7 +92,7 @@ class Recorder:
         ``shown``: what the reference shows instead of ``line`` (e.g. a shell variable for a
         value of this run)."""
         args = shlex.split(line)
-        env = {"TOGAI_BASE_URL": self.url, "TOGAI_API_KEY": KEY, "COLUMNS": "120"}
+        env = {"TOGAI_BASE_URL": self.url, "TOGAI_API_KEY": KEY, "COLUMNS": str(WIDTH)}
         cwd = os.getcwd()
         os.chdir(self.workdir)
         try:
@@ -88,9 +108,10 @@ class Recorder:
         output = output.replace(self.url.removeprefix("http://"), SHOWN_URL.removeprefix("http://"))
         output = "\n".join(part.rstrip() for part in output.splitlines())
         assert KEY not in output
-        typed = f"$ togai-customers {shown or line}"
+        typed = _wrap(f"$ togai-customers {shown or line}")
         if input is not None and line.endswith(" -"):
-            typed = f"$ echo '{input.strip()}' | togai-customers {line}"
+            body = json.dumps(json.loads(input), indent=2)
+            typed = f"$ togai-customers {line} <<'EOF'\n{body}\nEOF"
         status = f"\n(exit code {result.exit_code})" if result.exit_code else ""
         self.parts.append(f"```console\n{typed}\n{output.strip(chr(10))}{status}\n```\n")
         return result
@@ -150,9 +171,7 @@ def generate(rec: Recorder) -> None:
     first = rec.run("-o csv list --page-size 2")
     token = first.stderr.strip().removeprefix("Next token: ")
     rec.text("The next page's token goes to stderr, so stdout stays parseable; resume with it:")
-    rec.shell(
-        "NEXT=$(togai-customers list --page-size 2 2>&1 >/dev/null | sed 's/^Next token: //')"
-    )
+    rec.shell("NEXT=$(togai-customers list --page-size 2 2>&1 >/dev/null | cut -d' ' -f3)")
     rec.run(
         f"-o csv list --page-size 2 --next-token {token}",
         shown='-o csv list --page-size 2 --next-token "$NEXT"',

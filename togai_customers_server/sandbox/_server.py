@@ -43,7 +43,7 @@ def run_sandbox(
         print(
             f"Togai sandbox on http://{where}:{port} "
             f"(storage: {db or 'in memory'}; auth: "
-            f"{'one API key' if api_key else 'any bearer token'})",
+            f"{'one API key' if api_key else 'any token'})",
             file=sys.stderr,
             flush=True,
         )
