@@ -34,7 +34,8 @@ window.addEventListener("load", () => {
   });
   const report = document.createElement("pre");
   report.id = "width-report";
-  report.textContent = JSON.stringify({blocks: document.querySelectorAll("pre > code").length, wide});
+  const blocks = document.querySelectorAll("pre > code").length;
+  report.textContent = JSON.stringify({blocks, wide});
   document.body.appendChild(report);
 });
 </script>"""
