@@ -66,10 +66,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.rmtree(built, ignore_errors=True)
 
 
-PAGES = ["", "sdk/", "cli/", "rest/", "mcp/", "sandbox/", "migrating/", "benchmarks/"]
-PAGES = [
-    p for p in PAGES if (ROOT / "docs" / (p.rstrip("/") or "index")).with_suffix(".md").exists()
-]
+#: Every page of the site (its address), from the docs' Markdown files.
+PAGES = sorted(
+    "" if p.stem == "index" else f"{p.stem}/"
+    for p in (ROOT / "docs").glob("*.md")
+    if p.stem != "changelog"
+)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -79,5 +81,4 @@ def test_no_code_block_scrolls_at_1280_px(site: str, page: str, tmp_path: Path) 
     found = re.search(r'<pre id="width-report">(.*?)</pre>', rendered.dom, re.S)
     assert found, "the probe did not run"
     report = json.loads(found.group(1).replace("&quot;", '"').replace("&gt;", ">"))
-    assert report["blocks"] > 0
     assert report["wide"] == [], report["wide"]
