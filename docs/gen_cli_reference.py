@@ -85,14 +85,23 @@ class Recorder:
         self.parts.append(markdown.strip("\n") + "\n")
 
     def run(
-        self, line: str, *, input: str | None = None, expect: int = 0, shown: str | None = None
+        self,
+        line: str,
+        *,
+        input: str | None = None,
+        expect: int = 0,
+        shown: str | None = None,
     ) -> Result:
         """Run ``togai-customers ARGS`` (as typed in ``line``) and record it with its output.
 
         ``shown``: what the reference shows instead of ``line`` (e.g. a shell variable for a
         value of this run)."""
         args = shlex.split(line)
-        env = {"TOGAI_BASE_URL": self.url, "TOGAI_API_KEY": KEY, "COLUMNS": str(WIDTH)}
+        env = {
+            "TOGAI_BASE_URL": self.url,
+            "TOGAI_API_KEY": KEY,
+            "COLUMNS": str(WIDTH),
+        }
         cwd = os.getcwd()
         os.chdir(self.workdir)
         try:
@@ -104,16 +113,25 @@ class Recorder:
                 f"{line!r} exited {result.exit_code}, expected {expect}:\n"
                 f"{result.output}\n{result.exception!r}"
             )
-        output = result.output.replace(self.url, SHOWN_URL)  # stdout and stderr, in order
-        output = output.replace(self.url.removeprefix("http://"), SHOWN_URL.removeprefix("http://"))
+        output = result.output.replace(
+            self.url, SHOWN_URL
+        )  # stdout and stderr, in order
+        output = output.replace(
+            self.url.removeprefix("http://"),
+            SHOWN_URL.removeprefix("http://"),
+        )
         output = "\n".join(part.rstrip() for part in output.splitlines())
         assert KEY not in output
         typed = _wrap(f"$ togai-customers {shown or line}")
         if input is not None and line.endswith(" -"):
             body = json.dumps(json.loads(input), indent=2)
             typed = f"$ togai-customers {line} <<'EOF'\n{body}\nEOF"
-        status = f"\n(exit code {result.exit_code})" if result.exit_code else ""
-        self.parts.append(f"```console\n{typed}\n{output.strip(chr(10))}{status}\n```\n")
+        status = (
+            f"\n(exit code {result.exit_code})" if result.exit_code else ""
+        )
+        self.parts.append(
+            f"```console\n{typed}\n{output.strip(chr(10))}{status}\n```\n"
+        )
         return result
 
     def shell(self, line: str) -> None:
@@ -123,11 +141,15 @@ class Recorder:
     def write_file(self, name: str, content: str) -> None:
         """Create a file, shown as the command that writes it."""
         (self.workdir / name).write_text(content, encoding="utf-8")
-        self.parts.append(f"```console\n$ cat > {name} <<'EOF'\n{content.rstrip()}\nEOF\n```\n")
+        self.parts.append(
+            f"```console\n$ cat > {name} <<'EOF'\n{content.rstrip()}\nEOF\n```\n"
+        )
 
     def show_file(self, name: str) -> None:
         content = (self.workdir / name).read_text(encoding="utf-8")
-        self.parts.append(f"```console\n$ cat {name}\n{content.rstrip()}\n```\n")
+        self.parts.append(
+            f"```console\n$ cat {name}\n{content.rstrip()}\n```\n"
+        )
 
 
 def _commands() -> list[str]:
@@ -154,29 +176,44 @@ def generate(rec: Recorder) -> None:
         "-o table create --id globex --name 'Globex Inc' --email ap@globex.io --country US "
         "--account-id globex-main --account-name 'Globex main' --invoice-currency USD"
     )
-    rec.text("The whole request body (camelCase, as the API takes it) from a file or stdin:")
+    rec.text(
+        "The whole request body (camelCase, as the API takes it) from a file or stdin:"
+    )
     rec.run(
         "create --from-json -",
         input='{"id": "initech", "name": "Initech", '
         '"primaryEmail": "it@initech.com", "address": {"country": "US"}}\n',
     )
-    rec.text("Fields are checked before anything is sent; the error names the option:")
+    rec.text(
+        "Fields are checked before anything is sent; the error names the option:"
+    )
     rec.run("create --id x1 --name Ab --email a@b.io", expect=2)
-    rec.run("create --id acme-corp --name 'Acme Corp' --email billing@acme.com", expect=1)
-    rec.run("-o table create --id hooli --name Hooli --email hi@hooli.xyz --dry-run")
+    rec.run(
+        "create --id acme-corp --name 'Acme Corp' --email billing@acme.com",
+        expect=1,
+    )
+    rec.run(
+        "-o table create --id hooli --name Hooli --email hi@hooli.xyz --dry-run"
+    )
 
     rec.text("## list\n")
     rec.run("list --help")
     rec.run("-o table list")
     first = rec.run("-o csv list --page-size 2")
     token = first.stderr.strip().removeprefix("Next token: ")
-    rec.text("The next page's token goes to stderr, so stdout stays parseable; resume with it:")
-    rec.shell("NEXT=$(togai-customers list --page-size 2 2>&1 >/dev/null | cut -d' ' -f3)")
+    rec.text(
+        "The next page's token goes to stderr, so stdout stays parseable; resume with it:"
+    )
+    rec.shell(
+        "NEXT=$(togai-customers list --page-size 2 2>&1 >/dev/null | cut -d' ' -f3)"
+    )
     rec.run(
         f"-o csv list --page-size 2 --next-token {token}",
         shown='-o csv list --page-size 2 --next-token "$NEXT"',
     )
-    rec.text("`--all` follows every page (with a progress line on a terminal's stderr):")
+    rec.text(
+        "`--all` follows every page (with a progress line on a terminal's stderr):"
+    )
     rec.run("-o jsonl list --all --page-size 2")
 
     rec.text("## get\n")
@@ -187,7 +224,9 @@ def generate(rec: Recorder) -> None:
 
     rec.text("## update\n")
     rec.run("update --help")
-    rec.run("-o table update acme-corp --name 'Acme Corporation' --city Lyon --country FR")
+    rec.run(
+        "-o table update acme-corp --name 'Acme Corporation' --city Lyon --country FR"
+    )
     rec.run("update acme-corp --email new@acme.com --dry-run")
 
     rec.text("## delete\n")
@@ -220,7 +259,9 @@ def generate(rec: Recorder) -> None:
         "globex,Globex Renamed,ap@globex.io,,,US\n",
     )
     rec.run("-o table import customers.csv", expect=1)
-    rec.text("Failed and malformed rows, with their errors (the file is replaced on each run):")
+    rec.text(
+        "Failed and malformed rows, with their errors (the file is replaced on each run):"
+    )
     rec.show_file("customers.csv.failed.jsonl")
     rec.text("Running it again creates nothing new:")
     rec.run("import customers.csv", expect=1)
@@ -230,14 +271,25 @@ def generate(rec: Recorder) -> None:
     rec.run("export --format csv")
     rec.run("export --output-file customers.jsonl")
     rec.show_file("customers.jsonl")
-    rec.text("The export imports as is (here into the same sandbox: everything is already there):")
+    rec.text(
+        "The export imports as is (here into the same sandbox: everything is already there):"
+    )
     rec.run("-o table import customers.jsonl")
 
     rec.text(
         "## Server commands\n\nThey need the `server` extra "
         "(`pip install 'togai-customers[server]'`)."
     )
-    shown = {"create", "list", "get", "update", "delete", "contacts create", "import", "export"}
+    shown = {
+        "create",
+        "list",
+        "get",
+        "update",
+        "delete",
+        "contacts create",
+        "import",
+        "export",
+    }
     for name in _commands():
         if name not in shown:
             rec.text(f"### {name}\n")

@@ -63,7 +63,9 @@ def operation_builder(value: object, owner: type) -> Any:
     ``T``, documented ``async`` on an async client (one with ``__aenter__``, or its
     ``with_raw_response``) and whenever the bound method is a coroutine function.
     """
-    if isinstance(value, (type, types.FunctionType, property, classmethod, staticmethod)):
+    if isinstance(
+        value, (type, types.FunctionType, property, classmethod, staticmethod)
+    ):
         return None
     if not hasattr(type(value), "__get__"):
         return None
@@ -86,7 +88,8 @@ def operation_builder(value: object, owner: type) -> Any:
 
 def _is_private(path: str) -> bool:
     return any(
-        part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+        part.startswith("_")
+        and not (part.startswith("__") and part.endswith("__"))
         for part in path.split(".")[1:]
     )
 
@@ -98,13 +101,21 @@ class PublicReference(griffe.Extension):
         super().__init__()
         self.package = package
 
-    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+    def on_package(
+        self,
+        *,
+        pkg: griffe.Module,
+        loader: griffe.GriffeLoader,
+        **kwargs: Any,
+    ) -> None:
         if pkg.name == self.package:
             _Rewriter(pkg, loader).run()
 
 
 class _Rewriter:
-    def __init__(self, pkg: griffe.Module, loader: griffe.GriffeLoader) -> None:
+    def __init__(
+        self, pkg: griffe.Module, loader: griffe.GriffeLoader
+    ) -> None:
         self.pkg = pkg
         self.collection = loader.modules_collection
         self.runtime = importlib.import_module(pkg.path)
@@ -115,9 +126,15 @@ class _Rewriter:
         for name in getattr(self.runtime, "__all__", ()):
             member = self.pkg.members.get(name)
             if isinstance(member, griffe.Alias):
-                with contextlib.suppress(griffe.AliasResolutionError, griffe.CyclicAliasError):
-                    self.public.setdefault(member.final_target.path, f"{self.pkg.path}.{name}")
-        classes = [obj for obj in self._objects() if isinstance(obj, griffe.Class)]
+                with contextlib.suppress(
+                    griffe.AliasResolutionError, griffe.CyclicAliasError
+                ):
+                    self.public.setdefault(
+                        member.final_target.path, f"{self.pkg.path}.{name}"
+                    )
+        classes = [
+            obj for obj in self._objects() if isinstance(obj, griffe.Class)
+        ]
         raw_of = self._raw_classes(classes)
         for cls in classes:
             self._add_operations(cls, raw_of)
@@ -133,11 +150,15 @@ class _Rewriter:
                 self._publicize_expr(expr)
         for obj in objects:
             if obj.docstring is not None:
-                obj.docstring.value = self._rewrite_roles(obj.docstring.value, obj)
+                obj.docstring.value = self._rewrite_roles(
+                    obj.docstring.value, obj
+                )
 
     # -- walking ------------------------------------------------------------------------------
 
-    def _objects(self, obj: griffe.Object | None = None) -> Iterator[griffe.Object]:
+    def _objects(
+        self, obj: griffe.Object | None = None
+    ) -> Iterator[griffe.Object]:
         """Every object defined in the package (no aliases), parents first."""
         obj = obj or self.pkg
         yield obj
@@ -158,13 +179,20 @@ class _Rewriter:
     def _lookup(self, path: str) -> griffe.Object | griffe.Alias | None:
         try:
             return self.collection[path]  # type: ignore[no-any-return]
-        except (KeyError, ValueError, griffe.AliasResolutionError, griffe.CyclicAliasError):
+        except (
+            KeyError,
+            ValueError,
+            griffe.AliasResolutionError,
+            griffe.CyclicAliasError,
+        ):
             return None
 
     def _canonical(self, path: str) -> str:
         obj = self._lookup(path)
         if isinstance(obj, griffe.Alias):
-            with contextlib.suppress(griffe.AliasResolutionError, griffe.CyclicAliasError):
+            with contextlib.suppress(
+                griffe.AliasResolutionError, griffe.CyclicAliasError
+            ):
                 return obj.final_target.path
         return obj.path if obj is not None else path
 
@@ -184,7 +212,9 @@ class _Rewriter:
 
     # -- operations ---------------------------------------------------------------------------
 
-    def _raw_classes(self, classes: list[griffe.Class]) -> dict[griffe.Class, griffe.Class]:
+    def _raw_classes(
+        self, classes: list[griffe.Class]
+    ) -> dict[griffe.Class, griffe.Class]:
         """The class behind each client's ``with_raw_response``, mapped to that client."""
         found: dict[griffe.Class, griffe.Class] = {}
         for cls in classes:
@@ -197,12 +227,18 @@ class _Rewriter:
             except Exception as exc:  # an unresolvable hint: no raw class
                 logger.debug("%s.with_raw_response: %s", cls.path, exc)
                 continue
-            target = self._lookup(f"{raw.__module__}.{raw.__qualname__}") if raw else None
+            target = (
+                self._lookup(f"{raw.__module__}.{raw.__qualname__}")
+                if raw
+                else None
+            )
             if isinstance(target, griffe.Class):
                 found[target] = cls
         return found
 
-    def _add_operations(self, cls: griffe.Class, raw_of: dict[griffe.Class, griffe.Class]) -> None:
+    def _add_operations(
+        self, cls: griffe.Class, raw_of: dict[griffe.Class, griffe.Class]
+    ) -> None:
         runtime = self._runtime(cls)
         if not isinstance(runtime, type):
             return
@@ -222,10 +258,14 @@ class _Rewriter:
         client = raw_of.get(cls, cls)
         is_async = hasattr(self._runtime(client), "__aenter__")
         made = {
-            name: self._operation(cls, runtime, name, op, build, raw=raw, is_async=is_async)
+            name: self._operation(
+                cls, runtime, name, op, build, raw=raw, is_async=is_async
+            )
             for name, (op, build) in ops.items()
         }
-        rest = {name: m for name, m in cls.members.items() if name not in made}
+        rest = {
+            name: m for name, m in cls.members.items() if name not in made
+        }
         cls.members.clear()
         for name, member in {**made, **rest}.items():
             cls.set_member(name, member)
@@ -241,7 +281,11 @@ class _Rewriter:
         raw: bool,
         is_async: bool,
     ) -> griffe.Function:
-        builder = self._lookup(f"{build.__module__}.{build.__qualname__}") if build else None
+        builder = (
+            self._lookup(f"{build.__module__}.{build.__qualname__}")
+            if build
+            else None
+        )
         builder = builder if isinstance(builder, griffe.Function) else None
         scope = cls.module
         bound: Any = None
@@ -249,9 +293,15 @@ class _Rewriter:
             bound = op.__get__(object.__new__(runtime), runtime)
             signature = inspect.signature(bound)
         except Exception:  # fall back to the builder's signature
-            signature = inspect.signature(build) if build else inspect.Signature()
+            signature = (
+                inspect.signature(build) if build else inspect.Signature()
+            )
 
-        parameters = [griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword)]
+        parameters = [
+            griffe.Parameter(
+                "self", kind=griffe.ParameterKind.positional_or_keyword
+            )
+        ]
         for param in signature.parameters.values():
             static = (
                 builder.parameters[param.name]
@@ -262,10 +312,19 @@ class _Rewriter:
                 annotation, default = static.annotation, static.default
             else:
                 annotation = _runtime_expr(param.annotation, scope)
-                default = None if param.default is param.empty else repr(param.default)
+                default = (
+                    None
+                    if param.default is param.empty
+                    else repr(param.default)
+                )
             kind = griffe.ParameterKind(param.kind.description)
             parameters.append(
-                griffe.Parameter(param.name, annotation=annotation, kind=kind, default=default)
+                griffe.Parameter(
+                    param.name,
+                    annotation=annotation,
+                    kind=kind,
+                    default=default,
+                )
             )
 
         result = None if builder is None else _call_result(builder.returns)
@@ -273,21 +332,31 @@ class _Rewriter:
         returns: str | griffe.Expr | None
         if raw:  # by definition: the RawResponse of the builder's result
             returns = griffe.ExprSubscript(
-                griffe.ExprName("RawResponse", parent=self.pkg), result or "Any"
+                griffe.ExprName("RawResponse", parent=self.pkg),
+                result or "Any",
             )
-        elif given is None:  # no real annotation: the builder's result (awaited when async)
+        elif (
+            given is None
+        ):  # no real annotation: the builder's result (awaited when async)
             returns = result
-        elif isinstance(given, griffe.ExprSubscript) and _canonical_of(given) in _AWAITABLES:
+        elif (
+            isinstance(given, griffe.ExprSubscript)
+            and _canonical_of(given) in _AWAITABLES
+        ):
             returns, is_async = _last(given.slice), True
         else:  # a plain type is returned as is, even by the async client (AsyncPaginator)
             returns, is_async = given, False
         if inspect.iscoroutinefunction(bound):
             is_async = True
 
-        doc = getattr(op, "__doc__", None) or (build.__doc__ if build else None)
+        doc = getattr(op, "__doc__", None) or (
+            build.__doc__ if build else None
+        )
         docstring = None
         if doc:
-            template = builder.docstring if builder and builder.docstring else None
+            template = (
+                builder.docstring if builder and builder.docstring else None
+            )
             docstring = griffe.Docstring(
                 inspect.cleandoc(doc),
                 parser=template.parser if template else None,
@@ -297,7 +366,9 @@ class _Rewriter:
         func = griffe.Function(
             name,
             lineno=previous.lineno if previous is not None else cls.lineno,
-            endlineno=previous.endlineno if previous is not None else cls.lineno,
+            endlineno=previous.endlineno
+            if previous is not None
+            else cls.lineno,
             parameters=griffe.Parameters(*parameters),
             returns=returns,
             docstring=docstring,
@@ -320,24 +391,43 @@ class _Rewriter:
             parent=client,
         )
         client.set_member("with_raw_response", nested)
-        raw.labels.add("property")  # reached as `client.with_raw_response`, not constructed
+        raw.labels.add(
+            "property"
+        )  # reached as `client.with_raw_response`, not constructed
         if client.path in self.public:
-            self.public.setdefault(raw.path, f"{self.public[client.path]}.with_raw_response")
+            self.public.setdefault(
+                raw.path, f"{self.public[client.path]}.with_raw_response"
+            )
 
     def _fold_private_bases(self, cls: griffe.Class) -> None:
         """Members of private base classes become the class's own; the bases go."""
         kept: list[str | griffe.Expr] = []
         for base in cls.bases:
-            name = base.left if isinstance(base, griffe.ExprSubscript) else base
-            target = self._lookup(_canonical_of(name)) if isinstance(name, griffe.Expr) else None
+            name = (
+                base.left if isinstance(base, griffe.ExprSubscript) else base
+            )
+            target = (
+                self._lookup(_canonical_of(name))
+                if isinstance(name, griffe.Expr)
+                else None
+            )
             if isinstance(target, griffe.Alias):
                 target = target.final_target
-            if not isinstance(target, griffe.Class) or self.to_public(target.path) is not None:
+            if (
+                not isinstance(target, griffe.Class)
+                or self.to_public(target.path) is not None
+            ):
                 kept.append(base)
                 continue
             for member_name, member in target.all_members.items():
-                if member_name not in cls.members and not member_name.startswith("_"):
-                    cls.set_member(member_name, griffe.Alias(member_name, member, parent=cls))
+                if (
+                    member_name not in cls.members
+                    and not member_name.startswith("_")
+                ):
+                    cls.set_member(
+                        member_name,
+                        griffe.Alias(member_name, member, parent=cls),
+                    )
         cls.bases = kept
 
     # -- public paths ---------------------------------------------------------------------------
@@ -354,9 +444,13 @@ class _Rewriter:
     def _expand(self, expr: Any, depth: int = 0) -> Any:
         if not isinstance(expr, griffe.Expr) or depth > 10:
             return expr
-        if isinstance(expr, griffe.ExprName) and isinstance(expr.parent, griffe.Object):
+        if isinstance(expr, griffe.ExprName) and isinstance(
+            expr.parent, griffe.Object
+        ):
             path = expr.reference_path
-            target = self._lookup(path) if path and _is_private(path) else None
+            target = (
+                self._lookup(path) if path and _is_private(path) else None
+            )
             if isinstance(target, griffe.Alias):
                 target = target.final_target
             annotation = getattr(target, "annotation", None)
@@ -374,13 +468,17 @@ class _Rewriter:
             if isinstance(value, griffe.Expr):
                 changes[field.name] = self._expand(value, depth + 1)
             elif isinstance(value, list):
-                changes[field.name] = [self._expand(v, depth + 1) for v in value]
+                changes[field.name] = [
+                    self._expand(v, depth + 1) for v in value
+                ]
         return dataclasses.replace(expr, **changes) if changes else expr
 
     def _publicize_expr(self, expr: griffe.Expr) -> None:
         for name in expr.iterate(flat=True):
             # Only names resolved in an object's scope (not `x.y` chains, not explicit paths).
-            if not isinstance(name, griffe.ExprName) or not isinstance(name.parent, griffe.Object):
+            if not isinstance(name, griffe.ExprName) or not isinstance(
+                name.parent, griffe.Object
+            ):
                 continue
             if name.is_type_parameter:
                 continue
@@ -391,7 +489,10 @@ class _Rewriter:
             if public is not None and public.rpartition(".")[2] == name.name:
                 name.parent, name.member = public.rpartition(".")[0], None
             else:
-                name.parent, name.member = None, None  # no public name: plain text
+                name.parent, name.member = (
+                    None,
+                    None,
+                )  # no public name: plain text
 
     def _rewrite_roles(self, text: str, obj: griffe.Object) -> str:
         def link(match: re.Match[str]) -> str:
@@ -407,13 +508,17 @@ class _Rewriter:
                     label += "()"
             identifier = self._resolve_reference(target, obj)
             if identifier is None:
-                logger.debug("%s: no public target for %s", obj.path, match[0])
+                logger.debug(
+                    "%s: no public target for %s", obj.path, match[0]
+                )
                 return f"`{label}`"
             return f"[`{label}`][{identifier}]"
 
         return _ROLE.sub(link, text)
 
-    def _resolve_reference(self, target: str, obj: griffe.Object) -> str | None:
+    def _resolve_reference(
+        self, target: str, obj: griffe.Object
+    ) -> str | None:
         scopes: list[griffe.Object] = []
         scope: griffe.Object | None = obj
         while scope is not None:
@@ -455,18 +560,26 @@ def _last(expr: griffe.Expr | str) -> griffe.Expr | str:
     return expr
 
 
-def _call_result(returns: str | griffe.Expr | None) -> str | griffe.Expr | None:
+def _call_result(
+    returns: str | griffe.Expr | None,
+) -> str | griffe.Expr | None:
     """``T`` of a builder's ``Call[T]``."""
     if isinstance(returns, griffe.ExprSubscript):
         return _last(returns.slice)
     return None
 
 
-def _runtime_expr(annotation: Any, scope: griffe.Module) -> griffe.Expr | None:
+def _runtime_expr(
+    annotation: Any, scope: griffe.Module
+) -> griffe.Expr | None:
     """A runtime annotation as a griffe expression, or None when it names nothing real."""
     if annotation is inspect.Signature.empty or annotation is None:
         return None
-    source = annotation if isinstance(annotation, str) else _annotation_source(annotation)
+    source = (
+        annotation
+        if isinstance(annotation, str)
+        else _annotation_source(annotation)
+    )
     if source is None:
         return None
     try:
@@ -486,14 +599,25 @@ def _annotation_source(annotation: Any) -> str | None:
     """Source text of a runtime annotation, classes by name (resolved in the client's module)."""
     if annotation is type(None):
         return "None"
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        parts = [_annotation_source(arg) for arg in typing.get_args(annotation)]
+    if (
+        isinstance(annotation, types.UnionType)
+        or typing.get_origin(annotation) is typing.Union
+    ):
+        parts = [
+            _annotation_source(arg) for arg in typing.get_args(annotation)
+        ]
         return None if None in parts else " | ".join(parts)  # type: ignore[arg-type]
     origin = typing.get_origin(annotation)
     if origin is not None:
-        args = [_annotation_source(arg) for arg in typing.get_args(annotation)]
+        args = [
+            _annotation_source(arg) for arg in typing.get_args(annotation)
+        ]
         head = _annotation_source(origin)
-        return None if head is None or None in args else f"{head}[{', '.join(args)}]"  # type: ignore[arg-type]
+        return (
+            None
+            if head is None or None in args
+            else f"{head}[{', '.join(args)}]"
+        )  # type: ignore[arg-type]
     if isinstance(annotation, type):
         return annotation.__qualname__
     return None

@@ -18,12 +18,15 @@ PACKAGES = ("togai_customers", "togai_customers_server")
 def _is_private(name: str) -> bool:
     package, _, rest = name.partition(".")
     return package in PACKAGES and any(
-        part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+        part.startswith("_")
+        and not (part.startswith("__") and part.endswith("__"))
         for part in rest.split(".")
     )
 
 
-@event_priority(-10)  # after every page is rendered, before mkdocstrings writes it (-20)
+@event_priority(
+    -10
+)  # after every page is rendered, before mkdocstrings writes it (-20)
 def on_env(env: Any, config: Any, files: Any) -> Any:
     plugin = config.plugins.get("mkdocstrings")
     if plugin is not None:
