@@ -7,9 +7,7 @@ import json
 from pathlib import Path
 
 from togai_customers._cli._rows import open_rows
-from togai_customers_server.sandbox import Sandbox, serve_in_thread
-
-from .conftest import KEY, run_cli
+from togai_customers_server.sandbox import Sandbox
 
 ROWS = "".join(f"r{i},Customer {i},r{i}@x.io,{i} Main St\n" for i in range(1, 6))
 HEADER = "id,name,primary_email,line1\n"
@@ -153,26 +151,19 @@ def test_a_second_run_on_the_same_file_is_refused(cli, togai_sandbox, tmp_path):
     assert togai_sandbox.requests == []
 
 
-def test_summary_reports_the_pace_and_the_429s(tmp_path):
-    """Against a sandbox allowing 5/s (no Retry-After), the summary counts every request and
-    every 429 the sandbox answered, and every row is created."""
-    from togai_customers import _pacing
-
+def test_summary_reports_the_pace_and_the_429s(cli, togai_sandbox, tmp_path):
+    """Three 429s on the way (no Retry-After): every row is still created, and the summary
+    counts every request and every 429 the sandbox answered, and the lowered pace."""
     source = tmp_path / "in.csv"
     source.write_text(
-        "id,name,primary_email\n" + "".join(f"c{i},Co {i},c{i}@x.io\n" for i in range(120))
+        "id,name,primary_email\n" + "".join(f"c{i},Co {i},c{i}@x.io\n" for i in range(10))
     )
-    with (
-        Sandbox(
-            api_key=KEY, rate_limit=5, rate_limit_burst=1, clock=lambda: _pacing.monotonic()
-        ) as sandbox,
-        serve_in_thread(sandbox) as url,
-    ):
-        r = run_cli(url, "-o", "json", "import", str(source))
-        log = sandbox.requests
+    togai_sandbox.fail_next("429", "429", "429")
+    r = cli("-o", "json", "import", str(source), "--concurrency", "1")
     assert r.exit_code == 0, r.output
     summary = _summary(r.stdout)
-    assert summary["created"] == 120
+    log = togai_sandbox.requests
+    assert (summary["created"], summary["requests"], summary["rateLimited"]) == (10, 13, 3)
     assert summary["requests"] == len(log)
-    assert summary["rateLimited"] == sum(1 for q in log if q.status == 429) > 0
-    assert 0 < summary["pace"] <= 10  # never above where it started: the limit is 5/s
+    assert summary["rateLimited"] == sum(1 for q in log if q.status == 429)
+    assert 0 < summary["pace"] < 10  # lowered from Togai's 10/s by the 429s
