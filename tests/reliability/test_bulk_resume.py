@@ -32,9 +32,9 @@ def _write_rows(path: Path, rows: int) -> list[dict[str, str]]:
     return data
 
 
-def _command(url: str, source: Path, *extra: str) -> list[str]:
+def _command(url: str, source: Path, *extra: str, verb: str = "import") -> list[str]:
     return cli_command(
-        "--base-url", url, "-o", "json", "import", str(source),
+        "--base-url", url, "-o", "json", verb, str(source),
         "--concurrency", str(CONCURRENCY), *extra,
     )  # fmt: skip
 
@@ -49,17 +49,22 @@ def _journal(source: Path) -> list[dict[str, object]]:
 
 
 def _start_and_stop_halfway(
-    url: str, source: Path, sig: signal.Signals, *, twice: bool = False
+    url: str, source: Path, sig: signal.Signals, *, twice: bool = False, verb: str = "import"
 ) -> subprocess.Popen[str]:
-    """Start an import and send ``sig`` (``twice``: a second time soon after) once the journal
-    holds about half of the rows."""
-    proc = subprocess.Popen(
-        _command(url, source, "--rate", "150"),
-        env=clean_env(TOGAI_API_KEY=API_KEY),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    """Start an import (or a sync) and send ``sig`` (``twice``: a second time soon after) once
+    the journal holds about half of the rows."""
+    extra = ("--yes",) if verb == "sync" else ()
+    # Files, not pipes: a plan of 600 rows would fill a pipe nobody reads until the end.
+    out = source.with_name("stdout.txt").open("w")
+    err = source.with_name("stderr.txt").open("w")
+    with out, err:
+        proc = subprocess.Popen(
+            _command(url, source, "--rate", "150", *extra, verb=verb),
+            env=clean_env(TOGAI_API_KEY=API_KEY),
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
     journal = source.with_name(source.name + ".journal.jsonl")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -73,6 +78,14 @@ def _start_and_stop_halfway(
         proc.send_signal(sig)
     proc.wait(60)
     return proc
+
+
+def _output(source: Path) -> tuple[str, str]:
+    """What the stopped run printed: (stdout, stderr)."""
+    return (
+        source.with_name("stdout.txt").read_text(),
+        source.with_name("stderr.txt").read_text(),
+    )
 
 
 def _stored(sandbox: Sandbox) -> list[str]:
@@ -147,7 +160,7 @@ def test_sigint_stops_cleanly_and_the_rerun_completes(tmp_path, figures, twice):
     latency = 300 if twice else 20  # slow answers: rows are in flight at the second Ctrl-C
     with Sandbox(api_key=API_KEY, latency_ms=latency) as sandbox, serve_in_thread(sandbox) as url:
         proc = _start_and_stop_halfway(url, source, signal.SIGINT, twice=twice)
-        stdout, stderr = proc.communicate()
+        stdout, stderr = _output(source)
         assert proc.returncode == 130, stderr
         assert "Traceback" not in stderr
         assert "Interrupted" in stderr
@@ -172,6 +185,39 @@ def test_sigint_stops_cleanly_and_the_rerun_completes(tmp_path, figures, twice):
     assert bool(unknown) == twice
     looked_up = {q.path.rsplit("/", 1)[1] for q in rerun if q.method == "GET"}
     assert set(unknown) <= looked_up
+
+
+def test_sync_interrupted_halfway_goes_on_from_its_journal(tmp_path, figures):
+    """A sync stopped by Ctrl-C halfway exits 130 with its plan and result; the same command
+    then skips the finished rows (no read for them) and completes the file."""
+    source = tmp_path / "customers.csv"
+    rows = _write_rows(source, ROWS)
+    with Sandbox(api_key=API_KEY, latency_ms=20) as sandbox, serve_in_thread(sandbox) as url:
+        proc = _start_and_stop_halfway(url, source, signal.SIGINT, verb="sync")
+        stdout, stderr = _output(source)
+        assert proc.returncode == 130, stderr
+        assert "Traceback" not in stderr
+        document = json.loads(stdout)
+        assert document["result"]["interrupted"] is True
+        finished = [r for r in _journal(source) if r["outcome"] == "created"]
+        before = len(sandbox.requests)
+        done = subprocess.run(
+            _command(url, source, "--yes", verb="sync"),
+            env=clean_env(TOGAI_API_KEY=API_KEY),
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        rerun = sandbox.requests[before:]
+        stored = _stored(sandbox)
+    assert done.returncode == 0, done.stderr[-3000:]
+    again = json.loads(done.stdout)
+    figures(finished_at_stop=len(finished), rerun_requests=len(rerun))
+    assert again["plan"]["skipped"] == len(finished)
+    assert again["plan"]["create"] == ROWS - len(finished)
+    assert sorted(stored) == sorted(r["id"] for r in rows)
+    assert sum(1 for q in rerun if q.method == "POST") == ROWS - len(finished)
 
 
 def test_the_pace_adapts_to_a_rate_limit_without_retry_after(tmp_path, figures):
