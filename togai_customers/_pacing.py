@@ -115,10 +115,12 @@ class AdaptivePace(TokenBucket):
     """A :class:`TokenBucket` whose rate adapts to 429 answers (see the module docstring).
 
     ``start``: the first rate (default: Togai's 10/s, or ``ceiling`` when lower); ``ceiling``:
-    never faster (None: no ceiling); ``floor``: never slower. Increases happen only while the pace
-    is what holds requests back (a reservation waited in the last second), so a client slowed by
-    latency or its own CPU does not inflate the rate it never uses. A 429 for a request given its
-    slot before the last decrease was already answered for: it does not lower the rate again.
+    never faster (None: no ceiling); ``floor``: never slower; ``reached``: the pace an earlier
+    run reached (a resumed run starts a little below it instead of probing from ``start``).
+    Increases happen only while the pace is what holds requests back (a reservation waited in the
+    last second), so a client slowed by latency or its own CPU does not inflate the rate it never
+    uses. A 429 for a request given its slot before the last decrease was already answered for:
+    it does not lower the rate again.
 
     ``requests``, ``throttled`` and ``peak`` count what it saw.
     """
@@ -145,16 +147,19 @@ class AdaptivePace(TokenBucket):
         start: float | None = None,
         ceiling: float | None = None,
         floor: float = 0.5,
+        reached: float | None = None,
     ) -> None:
         self._ceiling = math.inf if ceiling is None else check_rate(ceiling, "ceiling")
         self._floor = check_rate(floor, "floor")
+        if reached is not None:  # an earlier run's pace: start just below it, no slow start
+            start = self.DECREASE * check_rate(reached, "reached")
         first = check_rate(
             start if start is not None else min(TOGAI_DEFAULT_RATE, self._ceiling), "start"
         )
         super().__init__(min(max(first, self._floor), self._ceiling), horizon=self.HORIZON)
-        self._slow_start = True
+        self._slow_start = reached is None
         self._last_decrease = -math.inf
-        self._throttled_at = math.inf
+        self._throttled_at = math.inf if reached is None else reached
         self._answered: deque[float] = deque()
         self._first_answer: float | None = None
         self.requests = 0

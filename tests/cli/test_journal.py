@@ -62,6 +62,21 @@ def test_rerun_sends_requests_only_for_the_rows_not_finished(cli, api, togai_san
     assert sorted(c.id for c in api.list_customers()) == ["r1", "r2", "r3", "r4", "r5"]
 
 
+def test_a_resumed_run_goes_on_at_the_pace_the_journal_recorded(cli, togai_sandbox, tmp_path):
+    """Every record carries the pace; the re-run starts a little below the last one (85%)
+    instead of probing up from 10/s again."""
+    source = _first_run_with_one_failure(cli, togai_sandbox, tmp_path)
+    journal = source.with_name("in.csv.journal.jsonl")
+    records = [json.loads(line) for line in journal.read_text().splitlines()[1:]]
+    assert all(rec["pace"] > 0 for rec in records)
+    journal.write_text(
+        journal.read_text().replace(f'"pace": {records[-1]["pace"]}', '"pace": 40.0')
+    )
+    r = cli("-o", "json", "import", str(source))
+    assert r.exit_code == 0, r.output
+    assert _summary(r.stdout)["pace"] == 34.0  # one request, sent at once: no change since
+
+
 def test_restart_ignores_the_journal(cli, togai_sandbox, tmp_path):
     """--restart sends every row again (the finished ones are found already present)."""
     source = _first_run_with_one_failure(cli, togai_sandbox, tmp_path)

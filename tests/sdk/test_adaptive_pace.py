@@ -98,6 +98,15 @@ def test_after_a_429_it_climbs_back_toward_the_rate_that_was_refused():
     assert low + 0.3 * (40 - low) <= pace.rate <= 40
 
 
+def test_a_resumed_pace_starts_below_what_the_last_run_reached_without_slow_start():
+    """``reached=40``: it starts at 34 and climbs back toward 40, not doubling past it."""
+    pace = AdaptivePace(reached=40.0)
+    assert pace.rate == pytest.approx(34.0)
+    _answered_for(pace, 0.0, 1.0)
+    assert 34.0 < pace.rate <= 40.0
+    assert AdaptivePace(reached=40.0, ceiling=20.0).rate == 20.0
+
+
 def test_connection_failures_neither_raise_nor_lower_the_pace():
     """An attempt that got no answer is counted but does not move the pace."""
     pace = AdaptivePace()

@@ -246,8 +246,9 @@ class BulkRun:
         self.state = state
         self.path = path
         self.concurrency = concurrency
-        ceiling = rate if rate is not None else state.max_requests_per_second()
-        self.pace = AdaptivePace(start=ceiling, ceiling=ceiling)
+        self._rate = rate
+        self._ceiling = rate if rate is not None else state.max_requests_per_second()
+        self.pace = AdaptivePace(start=self._ceiling, ceiling=self._ceiling)
         self.journal = Journal(path, restart=restart, read_only=read_only)
         self.failed = _FailedRows(path)
         self.interrupted = False
@@ -256,6 +257,15 @@ class BulkRun:
         from rich.console import Console
 
         self.console = Console(stderr=True)
+
+    def resume_pace(self) -> None:
+        """With the journal open: go on at the pace the last run reached (unless ``--rate``)."""
+        if self._rate is None and self.journal.pace is not None:
+            self.pace = AdaptivePace(ceiling=self._ceiling, reached=self.journal.pace)
+
+    def record(self, row: Row, outcome: str) -> None:
+        """The row's outcome in the journal, with the pace now."""
+        self.journal.record(row.key, row.line, row.request.id, outcome, self.pace.rate)
 
     def progress(self, verb: str) -> Progress:
         """A progress bar on the terminal's stderr (nothing when stderr is not a terminal)."""
@@ -465,13 +475,13 @@ def run_import(
 
     async def handle(client: AsyncTogaiCustomers, row: Row) -> None:
         kind, error = await create_customer(client, row, recheck=run.journal.unknown(row.key))
-        run.journal.record(row.key, row.line, row.request.id, kind)
+        run.record(row, kind)
         if error is not None:
             run.problem(progress, row, kind, error)
         advance(kind)
 
     def in_flight(row: Row) -> None:
-        run.journal.record(row.key, row.line, row.request.id, "unknown")
+        run.record(row, "unknown")
 
     async def main() -> None:
         items = _row_items(run, rows, malformed, lambda row: advance("skipped"))
@@ -480,6 +490,7 @@ def run_import(
 
     completed = False
     with run.journal:
+        run.resume_pace()
         try:
             with progress:
                 run.run(main)

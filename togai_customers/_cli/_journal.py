@@ -1,11 +1,12 @@
 """The journal of a bulk run: which rows of a file are finished, kept beside it.
 
 ``FILE.journal.jsonl`` is append-only JSON Lines: a header, then one record per row as it
-finishes, ``{"key": ..., "line": ..., "id": ..., "outcome": ...}``. Each record is one ``write``
-to a file opened for appending, so a crash or a SIGKILL loses at most the rows in flight, and a
-line cut short by one is ignored on reading. Rows are known by :attr:`Row.key`, a digest of their
-content, not by their line: rows moved, added or edited in the file are recognised (an edited
-row is a new row).
+finishes, ``{"key": ..., "line": ..., "id": ..., "outcome": ..., "pace": ...}`` (the pace, in
+requests per second, lets a resumed run start where the last one was instead of probing again).
+Each record is one ``write`` to a file opened for appending, so a crash or a SIGKILL loses at
+most the rows in flight, and a line cut short by one is ignored on reading. Rows are known by
+:attr:`Row.key`, a digest of their content, not by their line: rows moved, added or edited in the
+file are recognised (an edited row is a new row).
 
 An outcome in :data:`DONE` means Togai held the row's data when it was written (``created``,
 ``present``, ``updated``, ``unchanged``), whether by ``import`` or ``sync``: a later run skips the
@@ -51,6 +52,8 @@ class Journal:
         self._fd: int | None = None
         #: key -> last outcome recorded (by earlier runs and this one).
         self.outcomes: dict[str, str] = {}
+        #: The pace (requests per second) of the last record of an earlier run.
+        self.pace: float | None = None
         self.recorded = 0
 
     def __enter__(self) -> Self:
@@ -115,6 +118,9 @@ class Journal:
                 outcomes[record["key"]] = record["outcome"]
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut short by a crash
+            pace = record.get("pace")
+            if isinstance(pace, int | float) and not isinstance(pace, bool) and pace > 0:
+                self.pace = float(pace)
         return outcomes
 
     def _not_a_journal(self) -> UsageError:
@@ -130,10 +136,16 @@ class Journal:
         """Whether the row was in flight when an earlier run was interrupted."""
         return self.outcomes.get(key) == "unknown"
 
-    def record(self, key: str, line: int, customer_id: str, outcome: str) -> None:
-        """Append the outcome of a row (one write: a crash cannot leave half of it behind)."""
+    def record(
+        self, key: str, line: int, customer_id: str, outcome: str, pace: float | None = None
+    ) -> None:
+        """Append the outcome of a row, and the pace then (one write: a crash cannot leave half
+        of it behind)."""
         assert self._fd is not None, "the journal is read-only"
-        record = {"key": key, "line": line, "id": customer_id, "outcome": outcome}
+        record: dict[str, object] = {"key": key, "line": line, "id": customer_id}
+        record["outcome"] = outcome
+        if pace is not None:
+            record["pace"] = round(pace, 1)
         os.write(self._fd, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
         self.outcomes[key] = outcome
         self.recorded += 1

@@ -356,6 +356,7 @@ def run_sync(
         state, path, concurrency=concurrency, rate=rate, restart=restart, read_only=dry_run
     )
     with run.journal:
+        run.resume_pace()
         plan = _plan(path, run)
         if run.interrupted:
             typer.echo(
@@ -404,7 +405,7 @@ def _apply(run: BulkRun, plan: Plan) -> SyncSummary:
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     unchanged = plan.of("unchanged")
     for change in unchanged:  # Togai holds their data: a re-run need not read them again
-        run.journal.record(change.row.key, change.row.line, change.row.request.id, "unchanged")
+        run.record(change.row, "unchanged")
     counts["unchanged"] = len(unchanged)
     writes = [c for c in plan.changes if c.kind in ("create", "update")]
     progress = run.progress("Applying ")
@@ -416,7 +417,7 @@ def _apply(run: BulkRun, plan: Plan) -> SyncSummary:
         else:
             kind, error = await _update(client, change, change.fields)
         row = change.row
-        run.journal.record(row.key, row.line, row.request.id, kind)
+        run.record(row, kind)
         if error is not None:
             run.problem(progress, row, kind, error)
         counts[kind] += 1
@@ -424,8 +425,7 @@ def _apply(run: BulkRun, plan: Plan) -> SyncSummary:
         progress.update(task, advance=1, status=f"{status}; {run.pace_status()}")
 
     def in_flight(change: Change) -> None:
-        row = change.row
-        run.journal.record(row.key, row.line, row.request.id, "unknown")
+        run.record(change.row, "unknown")
 
     async def main() -> None:
         async with run.connected() as clients:
