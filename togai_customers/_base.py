@@ -355,7 +355,7 @@ def _slot(pacer: TokenBucket) -> Generator[Step, Any, float]:
         wait, granted = pacer.reserve(now)
         if wait > 0.0:
             yield Sleep(wait)
-        if granted:
+        if granted and (wait == 0.0 or pacer.still_valid(now)):
             return now
 
 

@@ -12,8 +12,8 @@ fake clock.
   ``start`` (Togai's documented 10 requests per second for a new organisation) and, while the
   pace is what holds requests back, doubles it each second until the first 429; from then on it
   adds a little each second of success and, on a 429, drops to a fraction of the rate that was
-  actually getting through. Never above ``ceiling``. The CLI's bulk commands use it; it does not
-  need ``Retry-After``.
+  actually getting through, taking back the slots it gave at the old rate. Never above
+  ``ceiling``. The CLI's bulk commands use it; it does not need ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -107,6 +107,11 @@ class TokenBucket:
         """How an attempt whose slot was given at ``reserved_at`` ended; a fixed bucket ignores
         it."""
 
+    def still_valid(self, reserved_at: float) -> bool:
+        """Whether a slot given at ``reserved_at`` still stands once waited for (a fixed bucket's
+        always does; an adaptive one takes back the slots it gave before lowering its rate)."""
+        return True
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(rate={self._rate:g}, burst={self._burst:g})"
 
@@ -120,7 +125,8 @@ class AdaptivePace(TokenBucket):
     Increases happen only while the pace is what holds requests back (a reservation waited in the
     last second), so a client slowed by latency or its own CPU does not inflate the rate it never
     uses. A 429 for a request given its slot before the last decrease was already answered for:
-    it does not lower the rate again.
+    it does not lower the rate again. A decrease takes back the slots given and not yet used, so
+    the requests waiting for them go at the new rate.
 
     ``requests``, ``throttled`` and ``peak`` count what it saw.
     """
@@ -201,6 +207,10 @@ class AdaptivePace(TokenBucket):
             rate = self._rate + per_second / self._rate
         self._set_rate(rate)
 
+    def still_valid(self, reserved_at: float) -> bool:
+        with self._lock:
+            return reserved_at >= self._last_decrease
+
     def _decrease(self, now: float) -> None:
         self._slow_start = False
         self._last_decrease = now
@@ -212,6 +222,9 @@ class AdaptivePace(TokenBucket):
             span = min(self.WINDOW, max(now - self._first_answer, 1.0))
             through = min(through, len(self._answered) / span)
         self._set_rate(self.DECREASE * through)
+        # The slots given at the old rate are taken back (see still_valid): the requests waiting
+        # for them ask again, and the next goes one interval from now.
+        self._next = now + 1.0 / self._rate
 
     def _set_rate(self, rate: float) -> None:
         self._rate = min(max(rate, self._floor), self._ceiling)

@@ -76,6 +76,19 @@ def test_429s_of_requests_given_slots_before_the_decrease_do_not_lower_it_again(
     assert pace.throttled == 5
 
 
+def test_a_decrease_takes_back_the_slots_given_at_the_old_rate():
+    """Slots given before a 429 no longer stand: their requests ask again, at the new rate."""
+    pace = AdaptivePace(start=20, ceiling=20)
+    given = [pace.reserve(1.0) for _ in range(5)]  # 1.0, 1.05, ... 1.2
+    assert all(granted for _, granted in given)
+    pace.observe(1.01, reserved_at=0.9, outcome="throttled")
+    assert not pace.still_valid(1.0)
+    wait, granted = pace.reserve(1.05)
+    assert granted
+    assert wait == pytest.approx(1.01 + 1 / pace.rate - 1.05)  # one new interval after the 429
+    assert pace.still_valid(1.05)
+
+
 def test_never_above_the_ceiling_nor_below_the_floor():
     """However long the success, the pace stays at the ceiling; however many 429s, at the floor."""
     pace = AdaptivePace(ceiling=12.0)
