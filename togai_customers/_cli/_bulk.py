@@ -254,6 +254,7 @@ class BulkRun:
         self.failed = _FailedRows(path)
         self.interrupted = False
         self._on_interrupt: list[Callable[[], None]] = []
+        self._main: asyncio.Task[None] | None = None
         self.started = time.perf_counter()
         from rich.console import Console
 
@@ -318,19 +319,25 @@ class BulkRun:
 
         async def guarded() -> None:
             loop = asyncio.get_running_loop()
+            self._main = asyncio.current_task()
             # Not in the main thread, or not on Windows: Ctrl-C is then a KeyboardInterrupt.
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signal.SIGINT, self.interrupt)
             try:
                 await main()
+            except asyncio.CancelledError:
+                if not self.interrupted:
+                    raise
             finally:
+                self._main = None
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(signal.SIGINT)
 
         asyncio.run(guarded())
 
     def interrupt(self) -> None:
-        """Ctrl-C: stop starting rows; a second one stops the rows in flight too."""
+        """Ctrl-C: stop starting rows; a second one stops the rows in flight too (or, outside
+        a pool of workers, what is being waited for)."""
         again = self.interrupted
         self.interrupted = True
         if not again:
@@ -341,6 +348,8 @@ class BulkRun:
             )
         for callback in list(self._on_interrupt):
             callback()
+        if again and not self._on_interrupt and self._main is not None:
+            self._main.cancel()
 
     @contextlib.asynccontextmanager
     async def connected(self) -> AsyncIterator[_Clients]:
