@@ -597,9 +597,7 @@ def _bulk_charts(results: dict[str, Any], axes: Any) -> None:
         ax.set_ylim(0, rb["rate_limit"] * 1.35)
         ax.set_ylabel("customers created per second")
         ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(
-        "6. Rate-bound import, adaptive pace (limit 50/s, 40 ms, no Retry-After)", fontsize=10
-    )
+    ax.set_title("6. Rate-bound import (limit 50/s, 40 ms, no Retry-After)", fontsize=10)
 
     lb = results.get("loopback")
     ax = axes[2][0]
