@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # the full run (a few minutes on 2 cores)
     python benchmarks/run.py --quick    # a smaller smoke run, written to build/benchmarks/
+    python benchmarks/run.py --only rate_bound,loopback   # re-run some, keep the other figures
 
 Every server and every client runs in its own process: the upstreams are the sandbox
 (``create_app(Sandbox())`` under uvicorn) and ``stub.py``, a minimal keep-alive server whose own
@@ -11,12 +12,14 @@ time is tiny so that client overhead shows. See ``docs/benchmarks.md`` for the m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
 import re
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -53,11 +56,22 @@ class Plan:
         self.import_runs = 5 if quick else 11
         self.help_runs = 5
         self.surface_calls = 100 if quick else 500
-        self.bulk_rows = 500 if quick else 5_000
-        self.bulk_concurrency = (1, 8, 32)
-        self.rate_limit = 2000.0
-        # (rows, concurrency, rate limit) of the run where the limit binds.
-        self.bulk_limited = (300, 32, 100.0) if quick else (1_500, 32, 250.0)
+        # 6. Rate-bound import: a sandbox like Togai (a limit, latency, no Retry-After).
+        self.rate_bound_rows = 400 if quick else 2_000
+        self.rate_bound_concurrency = (1, 8, 32, 64)
+        self.rate_limit = 50.0
+        self.latency_ms = 40.0
+        # 7. Unthrottled loopback import: rows, concurrency levels, interleaved rounds.
+        self.loopback_rows = 1_000 if quick else 3_000
+        self.loopback_concurrency = (8, 32, 64)
+        self.loopback_rounds = 1 if quick else 3
+        # 8. sync: customers in the sandbox, rows of the file edited and added.
+        self.sync_existing = 450 if quick else 1_900
+        self.sync_edited = 25 if quick else 100
+        self.sync_new = 25 if quick else 100
+        # 9. Resume: rows, killed when the journal holds this share of them.
+        self.resume_rows = 400 if quick else 2_000
+        self.resume_kill_at = 0.5
 
 
 def log(message: str) -> None:
@@ -277,57 +291,193 @@ def bench_surfaces(plan: Plan) -> dict[str, Any]:
     return results
 
 
-def _import(cli: str, path: Path, rows: int, concurrency: int, rate: float) -> dict[str, Any]:
-    """Import ``path`` into a fresh sandbox limited to ``rate`` requests/s; time the command."""
+def _write_rows(path: Path, rows: range, prefix: str) -> None:
     with path.open("w") as f:
-        for i in range(rows):
-            f.write(json.dumps(customer_body(i, prefix=f"bulk{concurrency}-")) + "\n")
-    with spawn("sandbox", "--rate-limit", str(rate)) as sandbox:
-        env = {**os.environ, "TOGAI_API_KEY": API_KEY, "TOGAI_BASE_URL": sandbox}
-        sandbox_cpu = sandbox.cpu_seconds()
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        done = subprocess.run(
-            [cli, "-o", "json", "import", str(path), "--concurrency", str(concurrency)],
-            capture_output=True,
-            text=True,
-            env=env,
+        for i in rows:
+            f.write(json.dumps(customer_body(i, prefix=prefix)) + "\n")
+
+
+def _cli_run(cli: str, url: str, *args: str) -> tuple[dict[str, Any], float, float, int]:
+    """Run ``togai-customers -o json ARGS`` against ``url``: (JSON output, wall seconds, CPU
+    seconds of the command, exit code)."""
+    env = {**os.environ, "TOGAI_API_KEY": API_KEY, "TOGAI_BASE_URL": url}
+    env.pop("TOGAI_MAX_RPS", None)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run([cli, "-o", "json", *args], capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    return _last_json(done.stdout), seconds, cpu, done.returncode
+
+
+def _limited_sandbox(plan: Plan, rows: int = 0) -> Any:
+    return spawn(
+        "sandbox",
+        "--rows",
+        str(rows),
+        "--rate-limit",
+        str(plan.rate_limit),
+        "--latency-ms",
+        str(plan.latency_ms),
+    )
+
+
+def bench_rate_bound(plan: Plan, tmp: Path) -> dict[str, Any]:
+    """6. Import into a sandbox with Togai's kind of limit, without --rate (the pace adapts)."""
+    cli = cli_path()
+    runs: dict[str, Any] = {}
+    for concurrency in plan.rate_bound_concurrency:
+        log(
+            f"6. rate-bound import: {plan.rate_bound_rows} customers at concurrency "
+            f"{concurrency}, sandbox --rate-limit {plan.rate_limit:g} "
+            f"--latency-ms {plan.latency_ms:g}, no --rate"
         )
-        seconds = time.perf_counter() - t0
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        sandbox_cpu = sandbox.cpu_seconds() - sandbox_cpu
-    client_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+        path = tmp / f"rate-bound-{concurrency}.jsonl"
+        _write_rows(path, range(plan.rate_bound_rows), f"rb{concurrency}-")
+        with _limited_sandbox(plan) as sandbox:
+            summary, seconds, cpu, code = _cli_run(
+                cli, sandbox, "import", str(path), "--concurrency", str(concurrency)
+            )
+        runs[str(concurrency)] = {
+            "rows": plan.rate_bound_rows,
+            "concurrency": concurrency,
+            "seconds": seconds,
+            "rows_per_s": plan.rate_bound_rows / seconds,
+            "client_cpu_ms_per_row": cpu / plan.rate_bound_rows * 1000,
+            "exit_code": code,
+            "summary": summary,
+        }
+    return {"rate_limit": plan.rate_limit, "latency_ms": plan.latency_ms, "runs": runs}
+
+
+def bench_loopback(plan: Plan, tmp: Path) -> dict[str, Any]:
+    """7. Unthrottled import on loopback: does throughput hold as concurrency rises?"""
+    cli = cli_path()
+    rounds: dict[str, list[dict[str, Any]]] = {str(c): [] for c in plan.loopback_concurrency}
+    for r in range(plan.loopback_rounds):
+        for concurrency in plan.loopback_concurrency:
+            log(
+                f"7. loopback import, round {r + 1}/{plan.loopback_rounds}: "
+                f"{plan.loopback_rows} customers at concurrency {concurrency}, no rate limit"
+            )
+            path = tmp / f"loopback-{concurrency}-{r}.jsonl"
+            _write_rows(path, range(plan.loopback_rows), f"lb{concurrency}-{r}-")
+            with spawn("sandbox") as sandbox:
+                before = sandbox.cpu_seconds()
+                summary, seconds, cpu, code = _cli_run(
+                    cli,
+                    sandbox,
+                    "import",
+                    str(path),
+                    "--concurrency",
+                    str(concurrency),
+                    "--rate",
+                    "100000",
+                )
+                server_cpu = sandbox.cpu_seconds() - before
+            rounds[str(concurrency)].append(
+                {
+                    "seconds": seconds,
+                    "rows_per_s": plan.loopback_rows / seconds,
+                    "client_cpu_ms_per_row": cpu / plan.loopback_rows * 1000,
+                    "sandbox_cpu_ms_per_row": server_cpu / plan.loopback_rows * 1000,
+                    "exit_code": code,
+                    "created": summary.get("created"),
+                }
+            )
     return {
-        "rows": rows,
-        "concurrency": concurrency,
-        "rate_limit": rate,
-        "seconds": seconds,
-        "rows_per_s": rows / seconds,
-        "client_cpu_ms_per_row": client_cpu / rows * 1000,
-        "sandbox_cpu_ms_per_row": sandbox_cpu / rows * 1000,
-        "exit_code": done.returncode,
-        "summary": _last_json(done.stdout),
+        "rows": plan.loopback_rows,
+        "runs": {
+            c: {
+                "rows_per_s": statistics.median(x["rows_per_s"] for x in rs),
+                "client_cpu_ms_per_row": statistics.median(x["client_cpu_ms_per_row"] for x in rs),
+                "sandbox_cpu_ms_per_row": statistics.median(
+                    x["sandbox_cpu_ms_per_row"] for x in rs
+                ),
+                "rounds": rs,
+            }
+            for c, rs in rounds.items()
+        },
     }
 
 
-def bench_bulk(plan: Plan) -> dict[str, Any]:
+def bench_sync(plan: Plan, tmp: Path) -> dict[str, Any]:
+    """8. sync of a file naming every customer, some edited, some new: requests sent."""
     cli = cli_path()
-    results: dict[str, Any] = {"runs": {}}
-    with tempfile.TemporaryDirectory() as tmp:
-        for concurrency in plan.bulk_concurrency:
-            log(
-                f"6. bulk import: {plan.bulk_rows} customers at concurrency {concurrency}, "
-                f"sandbox rate limit {plan.rate_limit:g}/s"
-            )
-            path = Path(tmp) / f"customers-{concurrency}.jsonl"
-            results["runs"][str(concurrency)] = _import(
-                cli, path, plan.bulk_rows, concurrency, plan.rate_limit
-            )
-        # A limit below what the sandbox can serve, so that 429 + Retry-After really happen.
-        rows, conc, rate = plan.bulk_limited
-        log(f"   and {rows} customers at concurrency {conc}, sandbox rate limit {rate:g}/s")
-        results["limited"] = _import(cli, Path(tmp) / "limited.jsonl", rows, conc, rate)
-    return results
+    existing, edited, new = plan.sync_existing, plan.sync_edited, plan.sync_new
+    rows = existing + new
+    log(
+        f"8. sync of {rows} rows ({edited} edited, {new} new) against {existing} customers, "
+        f"sandbox --rate-limit {plan.rate_limit:g} --latency-ms {plan.latency_ms:g}"
+    )
+    path = tmp / "sync.jsonl"
+    with path.open("w") as f:
+        for i in range(existing + new):
+            body = customer_body(i)  # the sandbox holds c0..c{existing-1}, made the same way
+            if i < edited:
+                body["name"] = f"Edited Customer {i}"
+            f.write(json.dumps(body) + "\n")
+    with _limited_sandbox(plan, rows=existing) as sandbox:
+        document, seconds, _, code = _cli_run(cli, sandbox, "sync", str(path), "--yes")
+    changed = edited + new
+    # Reading everything costs ceil((existing + 1) / 100) pages: a full last page is followed
+    # by an empty one (Togai's keyset paging); one get per row would cost `rows`.
+    pages = (existing + 1 + 99) // 100
+    return {
+        "rows": rows,
+        "edited": edited,
+        "new": new,
+        "changed": changed,
+        "least_reads": min(pages, rows),
+        "seconds": seconds,
+        "exit_code": code,
+        "plan": {k: v for k, v in document.get("plan", {}).items() if k != "changes"},
+        "result": document.get("result", {}),
+    }
+
+
+def bench_resume(plan: Plan, tmp: Path) -> dict[str, Any]:
+    """9. SIGKILL an import at about half, then run it again: what does the re-run send?"""
+    cli = cli_path()
+    rows = plan.resume_rows
+    log(
+        f"9. resume: import {rows} customers, SIGKILL at {plan.resume_kill_at:.0%} of them, "
+        "then the same command again"
+    )
+    path = tmp / "resume.jsonl"
+    _write_rows(path, range(rows), "rs-")
+    journal = path.with_name(path.name + ".journal.jsonl")
+    env = {**os.environ, "TOGAI_API_KEY": API_KEY}
+    env.pop("TOGAI_MAX_RPS", None)
+    with _limited_sandbox(plan) as sandbox:
+        env["TOGAI_BASE_URL"] = sandbox
+        proc = subprocess.Popen(
+            [cli, "-o", "json", "import", str(path)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        target = int(rows * plan.resume_kill_at)
+        while proc.poll() is None:
+            if journal.exists() and len(journal.read_text().splitlines()) - 1 >= target:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        finished = 0
+        for line in journal.read_text().splitlines()[1:]:
+            with contextlib.suppress(ValueError):
+                finished += json.loads(line).get("outcome") in ("created", "present")
+        summary, seconds, _, code = _cli_run(cli, sandbox, "import", str(path))
+    return {
+        "rows": rows,
+        "finished_before_kill": finished,
+        "unfinished": rows - finished,
+        "seconds": seconds,
+        "exit_code": code,
+        "summary": summary,
+    }
 
 
 def _last_json(text: str) -> Any:
@@ -371,11 +521,20 @@ def _versions() -> str:
 # -- main ----------------------------------------------------------------------------------------
 
 
+#: Groups of benchmarks ``--only`` can name (the client ones share their servers).
+GROUPS = ("clients", "import", "surfaces", "rate_bound", "loopback", "sync", "resume")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller smoke run")
     parser.add_argument("--results", type=Path, help="markdown output (default: benchmarks/)")
     parser.add_argument("--chart", type=Path, default=ROOT / "docs" / "img" / "benchmarks.png")
+    parser.add_argument(
+        "--only",
+        help="run only these groups (comma-separated: " + ", ".join(GROUPS) + "), keeping the "
+        "other figures of the existing RESULTS.json",
+    )
     args = parser.parse_args()
     plan = Plan(args.quick)
     # A quick run must not overwrite the published results: it goes to build/ (git-ignored).
@@ -384,20 +543,47 @@ def main() -> None:
     md_path = args.results or out_dir / "RESULTS.md"
     chart = out_dir / "benchmarks.png" if plan.quick else args.chart
     started = time.perf_counter()
+    only = set(GROUPS) if args.only is None else set(args.only.split(","))
+    if only - set(GROUPS):
+        parser.error(f"unknown group(s): {', '.join(sorted(only - set(GROUPS)))}")
 
-    results: dict[str, Any] = {"machine": machine(), "quick": plan.quick}
-    with (
-        spawn("stub", "--total", str(plan.memory_total)) as stub,
-        spawn("sandbox", "--rows", str(plan.memory_sandbox_rows)) as sandbox,
-    ):
-        upstreams = {"stub": stub, "sandbox": sandbox}
-        results["cpu"] = bench_cpu(plan, upstreams)
-        results["async"] = bench_async(plan, upstreams)
-        results["memory"] = bench_memory(plan, stub, sandbox)
-    results["import"] = bench_import(plan)
-    results["surfaces"] = bench_surfaces(plan)
-    results["bulk"] = bench_bulk(plan)
+    results: dict[str, Any] = {}
+    if only != set(GROUPS):
+        earlier = md_path.with_suffix(".json")
+        if not earlier.exists():  # a first quick run: the other figures are the published ones
+            earlier = HERE / "RESULTS.json"
+        results = json.loads(earlier.read_text())
+        results.setdefault("partial_runs", []).append(sorted(only))
+    results.update({"machine": machine(), "quick": plan.quick})
+    if "clients" in only:
+        with (
+            spawn("stub", "--total", str(plan.memory_total)) as stub,
+            spawn("sandbox", "--rows", str(plan.memory_sandbox_rows)) as sandbox,
+        ):
+            upstreams = {"stub": stub, "sandbox": sandbox}
+            results["cpu"] = bench_cpu(plan, upstreams)
+            results["async"] = bench_async(plan, upstreams)
+            results["memory"] = bench_memory(plan, stub, sandbox)
+    if "import" in only:
+        results["import"] = bench_import(plan)
+    if "surfaces" in only:
+        results["surfaces"] = bench_surfaces(plan)
+    bulk = {
+        "rate_bound": bench_rate_bound,
+        "loopback": bench_loopback,
+        "sync": bench_sync,
+        "resume": bench_resume,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, bench in bulk.items():
+            if name in only:
+                before = os.getloadavg()
+                results[name] = bench(plan, Path(tmp))
+                # Other work on the machine shows in the load averages (1, 5, 15 min).
+                results[name]["load_before"] = before
+                results[name]["load_after"] = os.getloadavg()
     results["duration_s"] = time.perf_counter() - started
+    results.pop("bulk", None)  # the old bulk benchmark, superseded by 6-9
 
     from report import render_chart, render_markdown, update_docs
 

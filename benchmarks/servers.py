@@ -2,9 +2,10 @@
 
 As a script it runs one server on 127.0.0.1 and a free port, printing ``PORT <n>`` once ready:
 
-* ``servers.py sandbox [--rows N] [--rate-limit R]``: the sandbox (``create_app(Sandbox())``)
-  under uvicorn, pre-filled with N customers ``c0..c{N-1}`` (through ``SandboxTransport``, no
-  sockets) before the rate limit is switched on;
+* ``servers.py sandbox [--rows N] [--rate-limit R] [--latency-ms MS]``: the sandbox
+  (``create_app(Sandbox())``) under uvicorn, pre-filled with N customers ``c0..c{N-1}`` (through
+  ``SandboxTransport``, no sockets) before the rate limit (no ``Retry-After``, as Togai) and the
+  latency are switched on;
 * ``servers.py rest --upstream URL`` / ``servers.py mcp --upstream URL``: the REST adapter /
   the MCP streamable-HTTP app, with one ``AsyncTogaiCustomers`` pointed at ``URL``.
 
@@ -111,7 +112,7 @@ def _run(app: Any, *, lifespan: str = "auto") -> None:
     server.run(sockets=[sock])
 
 
-def _sandbox(rows: int, rate_limit: float | None) -> None:
+def _sandbox(rows: int, rate_limit: float | None, latency_ms: float = 0.0) -> None:
     import httpx
 
     from togai_customers_server.sandbox import Sandbox, SandboxTransport, create_app
@@ -125,6 +126,7 @@ def _sandbox(rows: int, rate_limit: float | None) -> None:
         for i in range(rows):
             http.post("/customers", json=customer_body(i)).raise_for_status()
     sandbox.rate_limit = rate_limit
+    sandbox.latency_ms = latency_ms
     _run(create_app(sandbox), lifespan="off")
 
 
@@ -140,11 +142,12 @@ def main() -> None:
     sandbox = sub.add_parser("sandbox")
     sandbox.add_argument("--rows", type=int, default=0)
     sandbox.add_argument("--rate-limit", type=float, default=None)
+    sandbox.add_argument("--latency-ms", type=float, default=0.0)
     for name in ("rest", "mcp"):
         sub.add_parser(name).add_argument("--upstream", required=True)
     args = parser.parse_args()
     if args.kind == "sandbox":
-        _sandbox(args.rows, args.rate_limit)
+        _sandbox(args.rows, args.rate_limit, args.latency_ms)
     elif args.kind == "rest":
         from togai_customers_server.rest import create_rest_app
 

@@ -260,10 +260,19 @@ def generate(rec: Recorder) -> None:
     )
     rec.run("-o table import customers.csv", expect=1)
     rec.text(
+        "The summary also tells how many requests were sent, how many were answered 429, and "
+        "the pace (requests per second) the import reached; see "
+        "[Migrating customers](migrating.md) for pacing and resuming."
+    )
+    rec.text(
         "Failed and malformed rows, with their errors (the file is replaced on each run):"
     )
     rec.show_file("customers.csv.failed.jsonl")
-    rec.text("Running it again creates nothing new:")
+    rec.text(
+        "A row failed, so the journal `customers.csv.journal.jsonl` was kept: running the same "
+        "command again skips the finished rows without a request and tries the failed one again "
+        "(`--restart` would send every row):"
+    )
     rec.run("import customers.csv", expect=1)
 
     rec.text("## export\n")
@@ -275,6 +284,33 @@ def generate(rec: Recorder) -> None:
         "The export imports as is (here into the same sandbox: everything is already there):"
     )
     rec.run("-o table import customers.jsonl")
+
+    rec.text("## sync\n")
+    rec.run("sync --help")
+    rec.text(
+        "An edited export: one customer renamed, one with a new address, one new, one invalid "
+        "row. The plan comes first (`--dry-run` stops there and sends no write):"
+    )
+    rec.write_file(
+        "edited.csv",
+        "id,name,primary_email,line1,city,country\n"
+        "acme-corp,Acme Corporation,billing@acme.com,,Lyon,FR\n"
+        "umbrella,Umbrella Corporation,info@umbrella.com,,Raccoon City,US\n"
+        "wayne,Wayne Enterprises,bruce@wayne.com,1007 Mountain Dr,Gotham City,US\n"
+        "cyberdyne,Cyberdyne Systems,info@cyberdyne.com,,Sunnyvale,US\n"
+        "x,X,not-an-email,,,\n",
+    )
+    rec.run("-o table sync edited.csv --dry-run", expect=1)
+    rec.text("As JSON, the plan lists every row to change:")
+    rec.run("-o json sync edited.csv --dry-run", expect=1)
+    rec.text(
+        "On a terminal `sync` asks `Apply: create 1, update 2? [y/N]`; without a terminal it "
+        "needs `--yes`:"
+    )
+    rec.run("-o table sync edited.csv", expect=2)
+    rec.run("-o table sync edited.csv --yes", expect=1)
+    rec.text("Now Togai matches the file (the invalid row aside):")
+    rec.run("-o table sync edited.csv --dry-run", expect=1)
 
     rec.text(
         "## Server commands\n\nThey need the `server` extra "
@@ -289,6 +325,7 @@ def generate(rec: Recorder) -> None:
         "contacts create",
         "import",
         "export",
+        "sync",
     }
     for name in _commands():
         if name not in shown:

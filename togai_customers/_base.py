@@ -17,6 +17,7 @@ from typing import Any, Generic, Self, TypeVar
 import attrs
 import httpx
 
+from . import _pacing
 from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -31,6 +32,7 @@ from ._exceptions import (
     status_error,
 )
 from ._operations import Call, LostAnswer
+from ._pacing import TokenBucket
 from ._retry import Attempts
 from ._version import __version__
 
@@ -172,13 +174,16 @@ class BaseClient(Generic[HttpT]):
 
     ``api_key`` defaults to ``$TOGAI_API_KEY``; ``base_url`` to ``$TOGAI_BASE_URL`` or
     ``https://api.togai.com``; ``timeout`` is in seconds (or an ``httpx.Timeout``; None for
-    none); ``max_retries`` counts the retries after the first attempt. Pass ``http_client`` to
-    use your own httpx client (proxies, transports, the sandbox's ``SandboxTransport``); it is not
-    closed by the SDK.
+    none); ``max_retries`` counts the retries after the first attempt. ``max_requests_per_second``
+    (default ``$TOGAI_MAX_RPS``, else unpaced) spaces every attempt, retries included, across
+    every thread or task using the client and the copies ``with_options`` makes of it. Pass
+    ``http_client`` to use your own httpx client (proxies, transports, the sandbox's
+    ``SandboxTransport``); it is not closed by the SDK.
     """
 
     _http: HttpT
     _owns_http: bool
+    _pacer: TokenBucket | None
 
     def __init__(
         self,
@@ -187,13 +192,20 @@ class BaseClient(Generic[HttpT]):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_requests_per_second: float | None = None,
         http_client: HttpT | None = None,
     ) -> None:
         self._configure(
             ClientConfig.resolve(
-                api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+                api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                max_requests_per_second=max_requests_per_second,
             )
         )
+        rate = self._config.max_requests_per_second
+        self._pacer = None if rate is None else TokenBucket(rate)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else self._new_http()
         configure_logging_from_env()
@@ -222,14 +234,21 @@ class BaseClient(Generic[HttpT]):
     def max_retries(self) -> int:
         return self._config.max_retries
 
+    @property
+    def max_requests_per_second(self) -> float | None:
+        """The pace of this client's requests (None: not paced)."""
+        return None if self._pacer is None else self._pacer.rate
+
     def with_options(
         self,
         *,
         api_key: str = _NOT_SET,
         timeout: float | httpx.Timeout | None = _NOT_SET,
         max_retries: int = _NOT_SET,
+        max_requests_per_second: float | None = _NOT_SET,
     ) -> Self:
-        """A client with other settings (e.g. another key) sharing this one's connection pool.
+        """A client with other settings (e.g. another key) sharing this one's connection pool
+        and pace (unless given its own ``max_requests_per_second``).
 
         Closing the copy leaves the pool open; closing this client closes it.
         """
@@ -239,12 +258,18 @@ class BaseClient(Generic[HttpT]):
             "timeout": c.timeout if timeout is _NOT_SET else timeout,
             "max_retries": c.max_retries if max_retries is _NOT_SET else max_retries,
         }
-        return type(self)(base_url=c.base_url, http_client=self._http, **settings)
+        if max_requests_per_second is not _NOT_SET:
+            settings["max_requests_per_second"] = max_requests_per_second
+        copy = type(self)(base_url=c.base_url, http_client=self._http, **settings)
+        if max_requests_per_second is _NOT_SET:
+            copy._pacer = self._pacer  # one budget: the copies and the original share it
+        return copy
 
     def __repr__(self) -> str:
+        paced = "" if self._pacer is None else f", max_requests_per_second={self._pacer.rate:g}"
         return (
             f"{type(self).__name__}(base_url={self.base_url!r}, api_key='<redacted>', "
-            f"timeout={self.timeout.read}, max_retries={self.max_retries})"
+            f"timeout={self.timeout.read}, max_retries={self.max_retries}{paced})"
         )
 
     def _build_request(self, call: Call[Any]) -> httpx.Request:
@@ -263,15 +288,24 @@ class BaseClient(Generic[HttpT]):
         """The attempts of one call, as steps for a driver (see the module docstring)."""
         request = self._build_request(call)
         attempts = Attempts(call.op, self.max_retries)
+        pacer = self._pacer
         while True:
+            if pacer is not None:
+                reserved_at = yield from _slot(pacer)
             t0 = time.perf_counter()
             try:
                 response: httpx.Response = yield Send(request, attempts.number)
             except (APIStatusError, APIConnectionError) as exc:
                 failure = exc
             else:
+                if pacer is not None:
+                    pacer.observe(_pacing.monotonic(), reserved_at=reserved_at, outcome="answered")
                 self._log(request, f"-> {response.status_code}", attempts.number, t0)
                 return RawResponse(response, call)
+            if pacer is not None:
+                pacer.observe(
+                    _pacing.monotonic(), reserved_at=reserved_at, outcome=_pace_outcome(failure)
+                )
             self._log(request, _outcome(failure), attempts.number, t0)
             wait = attempts.failed(failure)
             if wait is not None:
@@ -312,6 +346,23 @@ class BaseClient(Generic[HttpT]):
                 (time.perf_counter() - t0) * 1000,
                 attempt,
             )
+
+
+def _slot(pacer: TokenBucket) -> Generator[Step, Any, float]:
+    """Wait for a slot of ``pacer`` (steps for the driver); returns when it was given."""
+    while True:
+        now = _pacing.monotonic()
+        wait, granted = pacer.reserve(now)
+        if wait > 0.0:
+            yield Sleep(wait)
+        if granted and (wait == 0.0 or pacer.still_valid(now)):
+            return now
+
+
+def _pace_outcome(exc: Exception) -> _pacing.Outcome:
+    if isinstance(exc, APIStatusError):
+        return "throttled" if exc.status_code == 429 else "answered"
+    return "failed"
 
 
 def _outcome(exc: Exception) -> str:

@@ -14,6 +14,7 @@ import attrs
 import httpx
 
 from ._exceptions import TogaiError
+from ._pacing import check_rate
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -31,6 +32,7 @@ DEFAULT_MAX_RETRIES = 2
 
 _KEY_VAR = "TOGAI_API_KEY"
 _URL_VAR = "TOGAI_BASE_URL"
+_RPS_VAR = "TOGAI_MAX_RPS"
 
 
 class MissingAPIKeyError(TogaiError, ValueError):
@@ -55,6 +57,8 @@ class ClientConfig:
     base_url: str
     timeout: httpx.Timeout
     max_retries: int
+    #: Requests per second at most (None: not paced).
+    max_requests_per_second: float | None = None
 
     @classmethod
     def resolve(
@@ -64,6 +68,7 @@ class ClientConfig:
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_requests_per_second: float | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> ClientConfig:
         """Arguments, else env variables, else defaults; ``TogaiError`` naming a bad one."""
@@ -82,4 +87,28 @@ class ClientConfig:
             raise TogaiError(f"timeout must be a number of seconds > 0 (got {timeout!r})")
         if not isinstance(timeout, httpx.Timeout):
             timeout = httpx.Timeout(timeout)  # None: no timeout at all
-        return cls(api_key=key, base_url=url, timeout=timeout, max_retries=max_retries)
+        return cls(
+            api_key=key,
+            base_url=url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_requests_per_second=_max_rps(max_requests_per_second, env),
+        )
+
+
+def _max_rps(value: float | None, env: Mapping[str, str]) -> float | None:
+    """The pace: the argument, else ``$TOGAI_MAX_RPS``, else None (not paced)."""
+    if value is not None:
+        try:
+            return check_rate(value, "max_requests_per_second")
+        except ValueError as exc:
+            raise TogaiError(str(exc)) from None
+    text = env.get(_RPS_VAR, "").strip()
+    if not text:
+        return None
+    try:
+        return check_rate(float(text), _RPS_VAR)
+    except ValueError:
+        raise TogaiError(
+            f"{_RPS_VAR} must be a number of requests per second > 0 (got {text!r})"
+        ) from None

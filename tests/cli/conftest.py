@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -10,7 +11,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import attrs
 import httpx
 import pytest
 from typer.testing import CliRunner, Result
@@ -148,3 +151,76 @@ def _on_terminal(args: list[str], answer: str | None = None) -> tuple[int, str]:
 def on_terminal() -> Callable[..., tuple[int, str]]:
     """Run ``python -m togai_customers ARGS`` on a pseudo-terminal: ``(exit code, screen)``."""
     return _on_terminal
+
+
+@attrs.frozen
+class Seen:
+    """A request as the sandbox received it."""
+
+    method: str
+    path: str
+    body: Any
+
+    @property
+    def write(self) -> bool:
+        return self.method in ("POST", "PATCH", "PUT", "DELETE")
+
+
+def _recording(app: Any, seen: list[Seen]) -> Any:
+    """``app`` behind an ASGI wrapper keeping each request's method, path and JSON body."""
+
+    async def wrapper(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        seen.append(Seen(scope["method"], scope["path"], json.loads(body) if body else None))
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await app(scope, replay, send)
+
+    return wrapper
+
+
+@pytest.fixture
+def recorded(togai_sandbox: Sandbox) -> Iterator[tuple[str, list[Seen]]]:
+    """The test's sandbox over HTTP, recording every request with its body: (url, requests)."""
+    import threading
+
+    import uvicorn
+
+    from togai_customers_server._sockets import listening_socket
+    from togai_customers_server.sandbox import create_app
+
+    seen: list[Seen] = []
+    sock = listening_socket("127.0.0.1", 0)
+    config = uvicorn.Config(
+        _recording(create_app(togai_sandbox), seen), log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10.0
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the recording sandbox server did not start")
+            time.sleep(0.005)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", seen
+    finally:
+        server.should_exit = True
+        thread.join(10.0)
+        sock.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -28,6 +29,15 @@ def _summary(stdout: str) -> dict[str, object]:
     return data
 
 
+#: Summary fields that depend on timing (the pace, the seconds), left out of exact comparisons.
+TIMING = ("requests", "rateLimited", "pace", "seconds")
+
+
+def _counts(stdout: str) -> dict[str, object]:
+    """The summary without its timing fields."""
+    return {k: v for k, v in _summary(stdout).items() if k not in TIMING}
+
+
 def _snapshot(api: TogaiCustomers) -> dict[str, tuple[object, ...]]:
     """Every customer's id -> (togaiCustomerId, name, email, address, updatedAt)."""
     return {
@@ -42,12 +52,13 @@ def test_import_csv_good_duplicate_and_malformed_rows(cli, api, tmp_path):
     source.write_text(GOOD_DUPLICATE_MALFORMED)
     r = cli("-o", "json", "import", str(source))
     assert r.exit_code == 1, r.output  # malformed rows: not every row made it
-    assert _summary(r.stdout) == {
+    assert _counts(r.stdout) == {
         "rows": 6,
         "created": 3,
         "alreadyPresent": 1,
         "failed": 0,
         "malformed": 2,
+        "skipped": 0,
         "failedFile": str(source) + ".failed.jsonl",
     }
     assert "line 5: malformed: name: must be at least 3 characters (got 2)" in r.stderr
@@ -246,3 +257,32 @@ def test_import_progress_on_a_terminal(on_terminal, togai_sandbox_url, api_key, 
     assert "20/20" in screen
     assert "already_present" in screen  # the summary, as a table
     assert len(list(api.list_customers())) == 20
+
+
+def test_export_reads_100_per_page(cli, make_customer, togai_sandbox):
+    """150 customers are exported with two page requests of 100 (and no third)."""
+    for i in range(150):
+        make_customer(f"p{i:03d}")
+    start = len(togai_sandbox.requests)
+    r = cli("export", "--format", "jsonl")
+    assert r.exit_code == 0, r.output
+    assert len(r.stdout.splitlines()) == 150
+    pages = togai_sandbox.requests[start:]
+    assert [q.path for q in pages] == ["/customers", "/customers"]
+    assert "pageSize=100" in pages[0].query
+
+
+def test_export_progress_on_a_terminal(
+    on_terminal, togai_sandbox_url, api_key, make_customer, tmp_path
+):
+    """On a terminal, export shows a progress line (count and elapsed time) on stderr."""
+    for i in range(5):
+        make_customer(f"t{i}")
+    out = tmp_path / "out.jsonl"
+    code, screen = on_terminal(
+        ["--base-url", togai_sandbox_url, "--api-key", api_key, "export", "-f", str(out)]
+    )
+    assert code == 0, screen
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)  # without the terminal's colours
+    assert re.search(r"Exported \d+ customers \d:\d\d:\d\d", plain), plain
+    assert f"Exported 5 customers to {out}." in screen

@@ -57,6 +57,12 @@ def _import(url: str, source: Path) -> tuple[dict[str, object], float]:
     return summary, time.perf_counter() - started
 
 
+def _counts(summary: dict[str, object]) -> dict[str, object]:
+    """The summary without its timing fields (requests, 429s, pace, seconds)."""
+    timing = ("requests", "rateLimited", "pace", "seconds")
+    return {k: v for k, v in summary.items() if k not in timing}
+
+
 def test_bulk_import_under_faults_is_exact_and_rerunnable(tmp_path, figures):
     """30% faults + a rate limit: exactly the 1,000 rows end up stored; a re-run creates none."""
     rows = [customer_row(i) for i in range(ROWS)]
@@ -143,18 +149,23 @@ def test_bulk_import_under_faults_is_exact_and_rerunnable(tmp_path, figures):
     # "created" counts the creates confirmed by a 201 that reached the CLI; a row whose 201 was
     # lost (or that existed before) is found by the retry's 409 and counts as already present.
     delivered_201 = sum(1 for r in posts_first if r.status == 201 and r.fault != "drop-after")
-    assert first == {
+    assert first["requests"] == len(log_first)
+    assert first["rateLimited"] == sum(1 for r in log_first if r.status == 429)
+    assert _counts(first) == {
         "rows": ROWS,
         "created": delivered_201,
         "alreadyPresent": ROWS - delivered_201,
         "failed": 0,
         "malformed": 0,
+        "skipped": 0,
     }
     assert not (tmp_path / "customers.csv.failed.jsonl").exists()
-    assert second == {
+    assert not (tmp_path / "customers.csv.journal.jsonl").exists()  # finished: removed
+    assert _counts(second) == {
         "rows": ROWS,
         "created": 0,
         "alreadyPresent": ROWS,
         "failed": 0,
         "malformed": 0,
+        "skipped": 0,
     }

@@ -99,6 +99,22 @@ def test_queued_faults_strike_before_or_after_processing(
     assert (raw.get("/customers/acme").status_code == 200) is stored
 
 
+def test_a_queued_429_answers_as_the_rate_limit_does(sandbox: Sandbox) -> None:
+    """fail_next("429") answers 429 without Retry-After (with it when the sandbox sends it),
+    before processing; fail_rate never draws it."""
+    with httpx.Client(transport=SandboxTransport(sandbox), base_url="http://sb") as raw:
+        raw.headers["Authorization"] = "Bearer k"
+        sandbox.fail_next("429")
+        first = raw.post("/customers", json=VALID)
+        assert (first.status_code, first.headers.get("retry-after")) == (429, None)
+        assert raw.get("/customers/acme").status_code == 404  # not processed
+        sandbox.retry_after = True
+        sandbox.fail_next("429")
+        assert raw.get("/customers/acme").headers["retry-after"] == "1"
+    assert [r.fault for r in sandbox.requests] == ["429", None, "429"]
+    assert "429" not in FAULTS
+
+
 def test_unknown_fault_name_is_refused(sandbox: Sandbox) -> None:
     """fail_next rejects names outside FAULTS."""
     with pytest.raises(ValueError, match="unknown fault"):

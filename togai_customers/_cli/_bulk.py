@@ -1,175 +1,173 @@
-"""``import`` and ``export``: bulk create over the async client, streaming export over pages.
+"""``import`` and ``export``, and what ``import`` and ``sync`` share: :class:`BulkRun`.
 
-Import reads the file lazily, a few rows ahead of ``concurrency`` workers, so memory stays flat
-whatever the file's size. A 409 on create is resolved by fetching the customer: the same data
-counts as already present, other data is a failure. Export writes one customer at a time to a
-temporary file renamed into place at the end, so a failed export leaves no half-written file.
+A bulk run sends its requests through a few async clients that share one :class:`AdaptivePace`
+(the pace adapts to 429 answers, never above ``--rate``), keeps a :class:`Journal` beside the
+file so that a re-run skips the rows already finished, writes the rows that failed to
+``FILE.failed.jsonl``, shows progress on a terminal's stderr, and stops cleanly on Ctrl-C: no new
+row starts, the rows in flight get a moment to finish and are otherwise recorded as unknown
+(checked again by the next run), and the summary is printed (exit code 130).
+
+Why several clients: httpcore's connection pool walks every connection of the pool on each
+request (and, past its 20 keep-alive connections, closes and reopens them), so one client with
+32 connections costs several times more CPU per request than 8 clients with 4 each. Each worker
+keeps to one client of at most :data:`CONNECTIONS_PER_CLIENT` workers, and nothing queues. The
+clients share one TLS context (making one loads the CA bundle: about 30 ms of CPU each).
+
+Import reads the file lazily, a few rows ahead of the workers, so memory stays flat whatever the
+file's size. A 409 on create is resolved by fetching the customer: the same data
+(:meth:`CreateCustomerRequest.differences`) counts as already present, other data is a failure.
+Export writes one customer at a time to a temporary file renamed into place at the end, so a
+failed export leaves no half-written file.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
+import contextlib
 import json
+import math
 import os
+import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, TypeVar
 
 import attrs
 import typer
 
-from .._calls import builder
-from .._exceptions import ConflictError, RequestValidationError, TogaiError
+from .._exceptions import ConflictError, NotFoundError, RateLimitError, TogaiError
 from .._fields import to_camel
 from .._models import CreateCustomerRequest, Customer, Model
 from .._operations import CREATE_CUSTOMER, GET_CUSTOMER, LIST_CUSTOMERS, Call
-from .._serde import parse_request
-from .._validation import check
-from ._columns import columns, nested_values, parse_cell
+from .._pacing import AdaptivePace
+from ._journal import Journal
 from ._output import CsvWriter, emit_record
-from ._state import CliState, UsageError
+from ._rows import Row, open_rows
+from ._state import CliState
 
-__all__ = ["ImportSummary", "run_export", "run_import"]
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
-_REQUEST = CreateCustomerRequest
-#: Fields of an exported customer that a create request does not take (dropped on import).
-_OUTPUT_ONLY_KEYS = frozenset(to_camel(a.name) for a in attrs.fields(Customer)) - frozenset(
-    to_camel(a.name) for a in attrs.fields(_REQUEST)
-)
-_OUTPUT_ONLY_COLUMNS = frozenset(c.name for c in columns(Customer, with_json=True)) - frozenset(
-    c.name for c in columns(_REQUEST)
-)
+    from .._client import AsyncTogaiCustomers
+
+__all__ = [
+    "CONNECTIONS_PER_CLIENT",
+    "BulkRun",
+    "ImportSummary",
+    "create_customer",
+    "fetch_customer",
+    "patiently",
+    "run_export",
+    "run_import",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CONNECTIONS_PER_CLIENT = 4
+#: Seconds the rows in flight get to finish after Ctrl-C (a second Ctrl-C stops at once).
+GRACE_SECONDS = 3.0
+#: A row refused with 429 through all of the SDK's retries is tried again (at the adapted pace)
+#: this many times more before it counts as failed.
+THROTTLED_ROUNDS = 5
 _PAGE_MAX = LIST_CUSTOMERS.param("page_size").maximum
-_create_call = builder(CREATE_CUSTOMER)
+EXIT_INTERRUPTED = 130
 
 
 @attrs.frozen(kw_only=True)
 class ImportSummary(Model):
-    """What an import did, row by row."""
+    """What an import did, row by row, and how it paced itself."""
 
     rows: int
     created: int
     already_present: int
     failed: int
     malformed: int
+    #: Finished by an earlier run (the journal says so): skipped without a request.
+    skipped: int
+    #: Requests sent, 429 answers among them, and the pace reached (requests per second).
+    requests: int
+    rate_limited: int
+    pace: float
+    seconds: float
+    #: True when Ctrl-C stopped the run (left out otherwise).
+    interrupted: bool | None = None
     failed_file: str | None = None
+    journal: str | None = None
 
 
-@attrs.frozen
-class _Row:
-    line: int
-    raw: Any
-    call: Call[Any] | None = None  # the create, built and checked; None when malformed
-    error: str | None = None
+# Sending -------------------------------------------------------------------------------------
 
 
-def _describe(exc: RequestValidationError, *, wire: bool) -> str:
-    if wire:
-        return "; ".join(e.describe(wire=True) for e in exc.errors)
-    by_path = {".".join(c.path): c.name for c in columns(_REQUEST)}
-    return "; ".join(
-        f"{by_path.get(e.field, e.field)}: {e.message}" if e.field else e.message
-        for e in exc.errors
-    )
+async def patiently(send: Callable[[], Awaitable[R]]) -> R:
+    """``send()``, again when it ends in 429 after all of the SDK's retries (the pace has
+    adapted meanwhile), at most :data:`THROTTLED_ROUNDS` times more."""
+    for _ in range(THROTTLED_ROUNDS):
+        try:
+            return await send()
+        except RateLimitError:
+            continue
+    return await send()
 
 
-def _check_csv_header(path: Path) -> None:
-    """Reject a header with unknown or missing columns before anything is sent."""
-    cols = {c.name: c for c in columns(_REQUEST)}
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        header = next(csv.reader(f), [])
-    unknown = [h for h in header if h not in cols and h not in _OUTPUT_ONLY_COLUMNS]
-    if unknown:
-        raise UsageError(
-            f"{path}: unknown column(s) {', '.join(unknown)}; the columns are {', '.join(cols)}"
-        )
-    missing = [n for n, c in cols.items() if c.required and c.group is None and n not in header]
-    if missing:
-        raise UsageError(f"{path}: missing column(s) {', '.join(missing)}")
+async def fetch_customer(client: AsyncTogaiCustomers, customer_id: str) -> Customer | None:
+    """The customer with this id, or None when there is none."""
+    call: Call[Customer] = Call(GET_CUSTOMER, path_params={"customer_id": customer_id})
+    try:
+        return await patiently(lambda: client._run(call))
+    except NotFoundError:
+        return None
 
 
-def _csv_rows(path: Path) -> Iterator[_Row]:
-    cols = {c.name: c for c in columns(_REQUEST)}
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        header = reader.fieldnames or []
-        for record in reader:
-            line = reader.line_num
-            raw: dict[str, Any] = {k: v for k, v in record.items() if k is not None and v}
-            extra = record.get(None)  # DictReader puts extra cells under None
-            if extra:
-                raw["_extra_cells"] = extra
-                yield _Row(
-                    line,
-                    raw,
-                    error=f"{len(header) + len(extra)} cells, the header has {len(header)}",
-                )
-                continue
-            if any(v is None for v in record.values()):
-                yield _Row(line, raw, error=f"fewer cells than the {len(header)} of the header")
-                continue
-            values: dict[str, Any] = {}
-            problems = []
-            for name, text in raw.items():
-                if name in cols:
-                    try:
-                        values[name] = parse_cell(cols[name], text)
-                    except ValueError as exc:
-                        problems.append(f"{name}: {exc}")
-            if problems:
-                yield _Row(line, raw, error="; ".join(problems))
-                continue
-            try:
-                call = _create_call(**nested_values(_REQUEST, values))
-            except RequestValidationError as exc:
-                yield _Row(line, raw, error=_describe(exc, wire=False))
-                continue
-            yield _Row(line, raw, call)
+def compare(request: CreateCustomerRequest, existing: Customer) -> tuple[str, str | None]:
+    """``present`` when ``existing`` is the row's customer, else ``failed`` naming the fields."""
+    differing = [to_camel(name) for name in request.differences(existing)]
+    if differing:
+        return "failed", f"already exists with different {', '.join(differing)}"
+    return "present", None
 
 
-def _jsonl_rows(path: Path) -> Iterator[_Row]:
-    with path.open(encoding="utf-8-sig") as f:
-        for line, text in enumerate(f, start=1):
-            if not text.strip():
-                continue
-            try:
-                data = json.loads(text)
-            except ValueError as exc:
-                yield _Row(line, text.rstrip("\n"), error=f"invalid JSON: {exc}")
-                continue
-            body = (
-                {k: v for k, v in data.items() if k not in _OUTPUT_ONLY_KEYS}
-                if isinstance(data, dict)
-                else data
-            )
-            try:
-                model = parse_request(body, _REQUEST)
-                check(model, wire=True)
-            except RequestValidationError as exc:
-                yield _Row(line, data, error=_describe(exc, wire=True))
-                continue
-            yield _Row(line, data, Call(CREATE_CUSTOMER, body=model))
+async def create_customer(
+    client: AsyncTogaiCustomers, row: Row, *, recheck: bool = False
+) -> tuple[str, str | None]:
+    """``("created"|"present"|"failed", error)`` for one row.
+
+    "created" means this run saw the 201. A row the API already held, including one stored by an
+    attempt whose answer was lost (the SDK then returns the stored customer), is "present" when
+    it is the same customer (:meth:`CreateCustomerRequest.differences`). ``recheck`` (the row was
+    in flight when an earlier run stopped) looks the customer up before creating it.
+    """
+    call = row.call
+    assert call is not None
+    request = row.request
+    if recheck:
+        try:
+            found = await fetch_customer(client, request.id)
+        except TogaiError as exc:
+            return "failed", str(exc)
+        if found is not None:
+            return compare(request, found)
+    try:
+        raw = await patiently(lambda: client._execute(call))
+        if raw.status_code == CREATE_CUSTOMER.success_status:
+            return "created", None
+        return "present", None  # the SDK recovered a lost answer: the customer is the row's
+    except ConflictError as conflict:
+        try:
+            existing = await fetch_customer(client, request.id)
+        except TogaiError as exc:
+            return "failed", f"{conflict}; then fetching it failed: {exc}"
+        if existing is None:
+            return "failed", f"{conflict}; then it was not found"
+    except TogaiError as exc:
+        return "failed", str(exc)
+    return compare(request, existing)
 
 
-def _reader(path: Path) -> Iterator[_Row]:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        _check_csv_header(path)
-        return _csv_rows(path)
-    if suffix in (".jsonl", ".ndjson"):
-        return _jsonl_rows(path)
-    raise UsageError(f"{path}: expected a .csv or .jsonl file")
-
-
-def _count(path: Path) -> int:
-    """Rows in the file (for the progress bar's total and ETA); one quick pass."""
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        if path.suffix.lower() == ".csv":
-            return max(sum(1 for _ in csv.reader(f)) - 1, 0)
-        return sum(1 for text in f if text.strip())
+# The run -------------------------------------------------------------------------------------
 
 
 class _FailedRows:
@@ -180,12 +178,13 @@ class _FailedRows:
         self._tmp: IO[str] | None = None
         self.count = 0
 
-    def add(self, row: _Row, error: str) -> None:
+    def add(self, row: Row, error: str) -> None:
         if self._tmp is None:
             self._tmp = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish()
                 "w", encoding="utf-8", dir=self.path.parent, prefix=".failed-", delete=False
             )
         self._tmp.write(json.dumps({"line": row.line, "error": error, "row": row.raw}) + "\n")
+        self._tmp.flush()
         self.count += 1
 
     def finish(self, *, completed: bool) -> str | None:
@@ -199,124 +198,343 @@ class _FailedRows:
         return str(self.path)
 
 
-async def _create(client: Any, call: Call[Any]) -> tuple[str, str | None]:
-    """``("created"|"present"|"failed", error)`` for one row.
+class _Clients:
+    """``n`` async clients sharing one pace, each with its own small connection pool."""
 
-    "created" means this run saw the 201. A row the API already held, including one stored by an
-    attempt whose answer was lost (the SDK then returns the stored customer), is "present" when
-    it is the same customer (:meth:`CreateCustomerRequest.differences`).
+    def __init__(self, state: CliState, concurrency: int, pace: AdaptivePace) -> None:
+        import httpx
+
+        from .._client import AsyncTogaiCustomers
+
+        per = CONNECTIONS_PER_CLIENT
+        limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
+        tls = httpx.create_ssl_context()  # once: each costs ~30 ms of CPU (the CA bundle)
+        self._http = [
+            httpx.AsyncClient(limits=limits, verify=tls)
+            for _ in range(math.ceil(concurrency / per))
+        ]
+        self.clients: list[AsyncTogaiCustomers] = []
+        for http in self._http:
+            client = AsyncTogaiCustomers(**state.client_settings(), http_client=http)
+            client._pacer = pace  # one pace for all: the budget is the organisation's
+            self.clients.append(client)
+
+    def for_worker(self, index: int) -> AsyncTogaiCustomers:
+        return self.clients[index % len(self.clients)]
+
+    async def aclose(self) -> None:
+        for http in self._http:
+            await http.aclose()
+
+
+class BulkRun:
+    """What ``import`` and ``sync`` share (see the module docstring).
+
+    ``rate``: the ceiling of the pace (default ``$TOGAI_MAX_RPS``, else none); the pace starts
+    there when it is given, else at Togai's 10 requests per second.
     """
-    request: CreateCustomerRequest = call.body
-    try:
-        raw = await client._execute(call)
-        if raw.status_code == CREATE_CUSTOMER.success_status:
-            return "created", None
-        return "present", None  # the SDK recovered a lost answer: the customer is the row's
-    except ConflictError as conflict:
+
+    def __init__(
+        self,
+        state: CliState,
+        path: Path,
+        *,
+        concurrency: int,
+        rate: float | None,
+        restart: bool,
+        read_only: bool = False,
+    ) -> None:
+        self.state = state
+        self.path = path
+        self.concurrency = concurrency
+        self._rate = rate
+        self._ceiling = rate if rate is not None else state.max_requests_per_second()
+        self.pace = AdaptivePace(start=self._ceiling, ceiling=self._ceiling)
+        self.journal = Journal(path, restart=restart, read_only=read_only)
+        self.failed = _FailedRows(path)
+        self.interrupted = False
+        self._on_interrupt: list[Callable[[], None]] = []
+        self._main: asyncio.Task[None] | None = None
+        self.started = time.perf_counter()
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+
+    def resume_pace(self) -> None:
+        """With the journal open: go on at the pace the last run reached (unless ``--rate``)."""
+        if self._rate is None and self.journal.pace is not None:
+            self.pace = AdaptivePace(ceiling=self._ceiling, reached=self.journal.pace)
+
+    def record(self, row: Row, outcome: str) -> None:
+        """The row's outcome in the journal, with the pace now."""
+        self.journal.record(row.key, row.line, row.request.id, outcome, self.pace.rate)
+
+    def progress(self, verb: str) -> Progress:
+        """A progress bar on the terminal's stderr (nothing when stderr is not a terminal)."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            Task,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class RateColumn(ProgressColumn):
+            def render(self, task: Task) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text("-- rows/s" if speed is None else f"{speed:.1f} rows/s", no_wrap=True)
+
+        return Progress(
+            TextColumn(verb),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[status]}"),
+            console=self.console,
+            disable=not self.console.is_terminal,
+        )
+
+    def pace_status(self) -> str:
+        throttled = f", {self.pace.throttled} x 429" if self.pace.throttled else ""
+        return f"pace {self.pace.rate:.1f}/s{throttled}"
+
+    def problem(self, progress: Progress, row: Row, kind: str, error: str) -> None:
+        """Report a row that failed: stderr (with its line) and ``FILE.failed.jsonl``."""
+        from rich.text import Text
+
+        self.failed.add(row, error)
+        progress.console.print(
+            Text(self.state.redact(f"line {row.line}: {kind}: {error}")), style="red"
+        )
+
+    def seconds(self) -> float:
+        return round(time.perf_counter() - self.started, 2)
+
+    def run(self, main: Callable[[], Awaitable[None]]) -> None:
+        """``asyncio.run(main())`` with Ctrl-C turned into :meth:`interrupt` while it runs."""
+
+        async def guarded() -> None:
+            loop = asyncio.get_running_loop()
+            self._main = asyncio.current_task()
+            # Not in the main thread, or not on Windows: Ctrl-C is then a KeyboardInterrupt.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signal.SIGINT, self.interrupt)
+            try:
+                await main()
+            except asyncio.CancelledError:
+                if not self.interrupted:
+                    raise
+            finally:
+                self._main = None
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(signal.SIGINT)
+
+        asyncio.run(guarded())
+
+    def interrupt(self) -> None:
+        """Ctrl-C: stop starting rows; a second one stops the rows in flight too (or, outside
+        a pool of workers, what is being waited for)."""
+        again = self.interrupted
+        self.interrupted = True
+        if not again:
+            self.console.print(
+                "Stopping: finishing the rows in flight (Ctrl-C again to stop at once)...",
+                style="yellow",
+                highlight=False,
+            )
+        for callback in list(self._on_interrupt):
+            callback()
+        if again and not self._on_interrupt and self._main is not None:
+            self._main.cancel()
+
+    @contextlib.asynccontextmanager
+    async def connected(self) -> AsyncIterator[_Clients]:
+        """The run's clients (inside its event loop), closed at the end."""
+        clients = _Clients(self.state, self.concurrency, self.pace)
         try:
-            existing = await client._run(
-                Call(GET_CUSTOMER, path_params={"customer_id": request.id})
-            )
-        except TogaiError as exc:
-            return "failed", f"{conflict}; then fetching it failed: {exc}"
-    except TogaiError as exc:
-        return "failed", str(exc)
-    differing = [to_camel(name) for name in request.differences(existing)]
-    if differing:
-        return "failed", f"already exists with different {', '.join(differing)}"
-    return "present", None
+            yield clients
+        finally:
+            await clients.aclose()
+
+    async def pool(
+        self,
+        clients: _Clients,
+        items: Iterable[T],
+        work: Callable[[AsyncTogaiCustomers, T], Awaitable[None]],
+        *,
+        on_cancel: Callable[[T], None],
+    ) -> None:
+        """Run ``work(client, item)`` for each item on ``concurrency`` workers.
+
+        After :meth:`interrupt` no new item starts; the items in flight get
+        :data:`GRACE_SECONDS` (none after a second interrupt), then are cancelled, and
+        ``on_cancel(item)`` records each.
+        """
+        queue: asyncio.Queue[T | None] = asyncio.Queue(maxsize=self.concurrency * 2)
+        busy: dict[asyncio.Task[None], T | None] = {}
+        loop = asyncio.get_running_loop()
+
+        async def worker(client: AsyncTogaiCustomers) -> None:
+            me = asyncio.current_task()
+            assert me is not None
+            while not self.interrupted:
+                item = await queue.get()
+                if item is None:
+                    return
+                busy[me] = item
+                try:
+                    await work(client, item)
+                except asyncio.CancelledError:
+                    on_cancel(item)
+                    raise
+                finally:
+                    busy[me] = None
+
+        async def feed() -> None:
+            for item in items:
+                if self.interrupted:
+                    return
+                await queue.put(item)
+            for _ in workers:
+                await queue.put(None)
+
+        workers = [
+            asyncio.create_task(worker(clients.for_worker(i))) for i in range(self.concurrency)
+        ]
+        feeder = asyncio.create_task(feed())
+        for w in workers:
+            busy[w] = None
+
+        def stop_all() -> None:
+            for task in (*workers, feeder):
+                task.cancel()
+
+        def stop() -> None:
+            feeder.cancel()
+            for task, item in busy.items():
+                if item is None:
+                    task.cancel()  # idle: waiting for an item that will not come
+            loop.call_later(GRACE_SECONDS, stop_all)
+
+        first = [True]
+
+        def on_interrupt() -> None:
+            if first[0]:
+                first[0] = False
+                stop()
+            else:
+                stop_all()
+
+        self._on_interrupt.append(on_interrupt)
+        try:
+            done, _ = await asyncio.wait([feeder, *workers], return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                error = None if task.cancelled() else task.exception()
+                if error is not None:
+                    raise error
+        finally:
+            self._on_interrupt.remove(on_interrupt)
+            stop_all()
+            await asyncio.gather(feeder, *workers, return_exceptions=True)
 
 
-def run_import(state: CliState, path: Path, concurrency: int) -> int:
+def _row_items(
+    run: BulkRun,
+    rows: Iterator[Row],
+    on_malformed: Callable[[Row], None],
+    on_skipped: Callable[[Row], None],
+) -> Iterator[Row]:
+    """The rows to send: malformed rows and rows the journal says are done are reported instead."""
+    for row in rows:
+        if row.error is not None:
+            on_malformed(row)
+        elif run.journal.done(row.key):
+            on_skipped(row)
+        else:
+            yield row
+
+
+def run_import(
+    state: CliState,
+    path: Path,
+    *,
+    concurrency: int,
+    rate: float | None = None,
+    restart: bool = False,
+) -> int:
     """Import ``path``; prints progress, problems and the summary; returns the exit code."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        Task,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
+    rows, total = open_rows(path)
+    run = BulkRun(state, path, concurrency=concurrency, rate=rate, restart=restart)
+    counts = {"created": 0, "present": 0, "failed": 0, "malformed": 0, "skipped": 0}
+    progress = run.progress("Importing")
+    task = progress.add_task("import", total=total, status="")
 
-    class RateColumn(ProgressColumn):
-        def render(self, task: Task) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text("-- rows/s" if speed is None else f"{speed:.1f} rows/s", no_wrap=True)
-
-    try:
-        rows = _reader(path)
-        total = _count(path)  # reads the whole file: a bad byte is found before anything is sent
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"{path}: not UTF-8 text (undecodable byte at offset {exc.start}); save it as UTF-8"
-        ) from None
-    client = state.async_client()
-    counts = {"created": 0, "present": 0, "failed": 0, "malformed": 0}
-    failed = _FailedRows(path)
-    console = Console(stderr=True)
-    progress = Progress(
-        TextColumn("Importing"),
-        BarColumn(bar_width=24),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[status]}"),
-        console=console,
-        disable=not console.is_terminal,
-    )
-
-    def report(row: _Row, kind: str, error: str | None) -> None:
+    def advance(kind: str) -> None:
         counts[kind] += 1
-        if error is not None:
-            failed.add(row, error)
-            progress.console.print(
-                Text(state.redact(f"line {row.line}: {kind}: {error}")), style="red"
-            )
-        progress.update(task, advance=1, status=", ".join(f"{v} {k}" for k, v in counts.items()))
+        status = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+        progress.update(task, advance=1, status=f"{status}; {run.pace_status()}")
 
-    async def work(queue: asyncio.Queue[_Row | None]) -> None:
-        while (row := await queue.get()) is not None:
-            assert row.call is not None
-            kind, error = await _create(client, row.call)
-            report(row, kind, error)
+    def malformed(row: Row) -> None:
+        assert row.error is not None
+        run.problem(progress, row, "malformed", row.error)
+        advance("malformed")
+
+    async def handle(client: AsyncTogaiCustomers, row: Row) -> None:
+        kind, error = await create_customer(client, row, recheck=run.journal.unknown(row.key))
+        run.record(row, kind)
+        if error is not None:
+            run.problem(progress, row, kind, error)
+        advance(kind)
+
+    def in_flight(row: Row) -> None:
+        run.record(row, "unknown")
 
     async def main() -> None:
-        queue: asyncio.Queue[_Row | None] = asyncio.Queue(maxsize=concurrency * 2)
-        async with client:
-            workers = [asyncio.create_task(work(queue)) for _ in range(concurrency)]
-            try:
-                for row in rows:
-                    if row.error is not None:
-                        report(row, "malformed", row.error)
-                    else:
-                        await queue.put(row)
-                for _ in workers:
-                    await queue.put(None)
-                await asyncio.gather(*workers)
-            finally:
-                for w in workers:
-                    w.cancel()
+        items = _row_items(run, rows, malformed, lambda row: advance("skipped"))
+        async with run.connected() as clients:
+            await run.pool(clients, items, handle, on_cancel=in_flight)
 
-    task = progress.add_task("import", total=total, status="")
     completed = False
-    try:
-        with progress:
-            asyncio.run(main())
-        completed = True
-    finally:
-        failed_file = failed.finish(completed=completed)
+    with run.journal:
+        run.resume_pace()
+        try:
+            with progress:
+                run.run(main)
+            completed = not run.interrupted
+        finally:
+            failed_file = run.failed.finish(completed=completed)
+        # Kept only when a re-run has something to go on with: rows not reached, or rows that
+        # failed (a malformed row needs an edit, which makes it a new row anyway).
+        finished = completed and counts["failed"] == 0
+        if finished:
+            run.journal.remove()
     summary = ImportSummary(
         rows=sum(counts.values()),
         created=counts["created"],
         already_present=counts["present"],
         failed=counts["failed"],
         malformed=counts["malformed"],
+        skipped=counts["skipped"],
+        requests=run.pace.requests,
+        rate_limited=run.pace.throttled,
+        pace=round(run.pace.rate, 1),
+        seconds=run.seconds(),
+        interrupted=True if run.interrupted else None,
         failed_file=failed_file,
+        journal=None if finished else str(run.journal.path),
     )
     emit_record(state.output_format(), summary, title=f"Import of {path.name}")
+    if run.interrupted:
+        typer.echo(
+            f"Interrupted: run the same command again to go on from here "
+            f"({run.journal.path.name} keeps the rows finished).",
+            err=True,
+        )
+        return EXIT_INTERRUPTED
     return 0 if summary.failed == summary.malformed == 0 else 1
 
 

@@ -364,6 +364,34 @@ def register(app: typer.Typer) -> None:
     _register_bulk(app)
 
 
+_FILE = typer.Argument(
+    help="A .csv or .jsonl file (the columns or keys of `export`).",
+    show_default=False,
+    exists=True,
+    dir_okay=False,
+    readable=True,
+)
+_CONCURRENCY = typer.Option(
+    min=1, max=64, help="Requests in flight at once (the pace, not this, sets the speed)."
+)
+_RATE = typer.Option(
+    min=0.1,
+    show_default=False,
+    help="Requests per second at most (default $TOGAI_MAX_RPS, else none). The pace starts "
+    "here; without it, at Togai's 10/s, rising while answers come back and falling on 429.",
+)
+_RESTART = typer.Option(
+    "--restart", help="Ignore the journal of an earlier run (and start a new one)."
+)
+_BULK_NOTES = (
+    "A journal beside the file (FILE.journal.jsonl) records each row as it finishes: after "
+    "Ctrl-C, a crash or a kill, the same command goes on where it stopped, without a request "
+    "for the finished rows (--restart starts over); a run that goes through every row with no "
+    "row failing removes it. "
+    "Ctrl-C lets the rows in flight finish, prints the summary and exits 130."
+)
+
+
 def _register_bulk(app: typer.Typer) -> None:
     @app.command(
         "import",
@@ -373,29 +401,62 @@ def _register_bulk(app: typer.Typer) -> None:
         " country); JSON Lines rows are create request bodies (camelCase), or customers "
         "as exported. Safe to re-run: a customer that already exists with the same data "
         "counts as present. Failed and malformed rows are written to FILE.failed.jsonl "
-        "with their error. Exits 0 only when every row was created or already present.",
+        "with their error. Exits 0 only when every row was created or already present.\n\n"
+        + _BULK_NOTES,
     )
     @guarded
     @output_flags
     def import_(
         ctx: typer.Context,
-        file: Annotated[
-            Path,
-            typer.Argument(
-                help="A .csv or .jsonl file.",
-                show_default=False,
-                exists=True,
-                dir_okay=False,
-                readable=True,
-            ),
-        ],
-        concurrency: Annotated[
-            int, typer.Option(min=1, max=64, help="Requests in flight at once.")
-        ] = 8,
+        file: Annotated[Path, _FILE],
+        concurrency: Annotated[int, _CONCURRENCY] = 8,
+        rate: Annotated[Optional[float], _RATE] = None,  # noqa: UP045
+        restart: Annotated[bool, _RESTART] = False,
     ) -> None:
         from ._bulk import run_import
 
-        raise typer.Exit(run_import(CliState.of(ctx), file, concurrency))
+        code = run_import(
+            CliState.of(ctx), file, concurrency=concurrency, rate=rate, restart=restart
+        )
+        raise typer.Exit(code)
+
+    @app.command(
+        "sync",
+        help="Make Togai match a .csv or .jsonl file for the customers it names.\n\n"
+        "Creates the missing customers and updates those whose name, primary email or "
+        "address differ; leaves the others alone and never deletes. First prints the plan "
+        "(how many to create, update, leave unchanged, and the invalid rows; the first rows of "
+        "each with the differences field by field; all of them with -o json), then asks before "
+        "applying it on a terminal; elsewhere it needs --yes. The current state is read with "
+        "the fewer requests of listing every customer (100 a page) or one get per row. The "
+        "file is what `export` writes and `import` reads: export, edit, sync.\n\n" + _BULK_NOTES,
+    )
+    @guarded
+    def sync(
+        ctx: typer.Context,
+        file: Annotated[Path, _FILE],
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Print the plan and change nothing.")
+        ] = False,
+        yes: Annotated[
+            bool, typer.Option("--yes", "-y", help="Apply the plan without asking.")
+        ] = False,
+        concurrency: Annotated[int, _CONCURRENCY] = 8,
+        rate: Annotated[Optional[float], _RATE] = None,  # noqa: UP045
+        restart: Annotated[bool, _RESTART] = False,
+    ) -> None:
+        from ._sync import run_sync
+
+        code = run_sync(
+            CliState.of(ctx),
+            file,
+            dry_run=dry_run,
+            yes=yes,
+            concurrency=concurrency,
+            rate=rate,
+            restart=restart,
+        )
+        raise typer.Exit(code)
 
     @app.command(
         "export",

@@ -58,6 +58,21 @@ class CliState:
             "max_retries": self.max_retries,
         }
 
+    def client_settings(self) -> dict[str, Any]:
+        """The keyword arguments of a client for these options (``UsageError`` without a key)."""
+        return self._settings(self.api_key)
+
+    def max_requests_per_second(self) -> float | None:
+        """``$TOGAI_MAX_RPS``, checked (None when unset)."""
+        from .._config import ClientConfig
+        from .._exceptions import TogaiError
+
+        try:
+            config = ClientConfig.resolve(self.api_key or REDACTED, base_url=self.base_url)
+        except TogaiError as exc:
+            raise UsageError(str(exc)) from None
+        return config.max_requests_per_second
+
     def client(self) -> TogaiCustomers:
         from .._client import TogaiCustomers
 

@@ -10,6 +10,10 @@ Kinds of fault (:data:`FAULTS`), and when they strike relative to processing:
 * ``"drop-after"``: the request **is processed** (a create is stored), then the connection drops
   before the response is sent: the transport raises ``httpx.RemoteProtocolError``, over HTTP the
   response is cut off. This is the "processed but response lost" case.
+
+``fail_next`` also takes ``"429"``: 429 Too Many Requests before processing, as the rate limit
+answers (with ``Retry-After`` only when the sandbox sends it), without having to reach the limit;
+``fail_rate`` never draws it.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final
 
-__all__ = ["FAULTS", "FaultPlan", "RateLimiter"]
+__all__ = ["FAULTS", "QUEUEABLE_FAULTS", "FaultPlan", "RateLimiter"]
 
 FAULTS: Final = ("500", "503", "drop-before", "drop-after")
+#: What ``fail_next`` takes: the faults, and a rate-limit answer.
+QUEUEABLE_FAULTS: Final = (*FAULTS, "429")
 
 
 class FaultPlan:
@@ -39,8 +45,10 @@ class FaultPlan:
 
     def queue(self, *kinds: str) -> None:
         for kind in kinds:
-            if kind not in FAULTS:
-                raise ValueError(f"unknown fault {kind!r}; expected one of {', '.join(FAULTS)}")
+            if kind not in QUEUEABLE_FAULTS:
+                raise ValueError(
+                    f"unknown fault {kind!r}; expected one of {', '.join(QUEUEABLE_FAULTS)}"
+                )
         with self._lock:
             self._queued.extend(kinds)
 

@@ -7,7 +7,8 @@ Installed with the package (entry point ``pytest11``), so they are available in 
 * ``togai_client`` / ``togai_async_client``: SDK clients (API key ``"test"``) wired to it
   in-process through :class:`SandboxTransport`;
 * ``togai_sandbox_url``: the same sandbox served over real HTTP on 127.0.0.1 and a free port;
-* ``togai_instant_retries``: the SDK keeps every retry but does not wait between attempts.
+* ``togai_instant_retries``: the SDK keeps every retry but does not wait between attempts (nor
+  for its pace).
 
 Kept free of heavy imports: this module is loaded in every pytest run of every project that
 installs the package.
@@ -68,14 +69,35 @@ def togai_sandbox_url(togai_sandbox: Sandbox) -> Iterator[str]:
         yield url
 
 
-async def _return_at_once(seconds: float) -> None:
-    return None
+class _SkippedTime:
+    """Waits that return at once, and a pacing clock that counts them as time gone by."""
+
+    def __init__(self) -> None:
+        import threading
+        import time
+
+        self._skipped = 0.0
+        self._lock = threading.Lock()
+        self._monotonic = time.monotonic
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._skipped += max(seconds, 0.0)
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+    def monotonic(self) -> float:
+        return self._monotonic() + self._skipped
 
 
 @pytest.fixture
 def togai_instant_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The SDK's waits (retry backoff, ``Retry-After``) return at once; every retry still runs."""
-    from togai_customers import _client  # the SDK's one place that waits
+    """The SDK's waits (retry backoff, ``Retry-After``, ``max_requests_per_second``) return at
+    once; every retry still runs, and the pace counts a skipped wait as time gone by."""
+    from togai_customers import _client, _pacing  # the SDK's one place that waits, its clock
 
-    monkeypatch.setattr(_client, "_sleep", lambda seconds: None)
-    monkeypatch.setattr(_client, "_asleep", _return_at_once)
+    skipped = _SkippedTime()
+    monkeypatch.setattr(_client, "_sleep", skipped.sleep)
+    monkeypatch.setattr(_client, "_asleep", skipped.asleep)
+    monkeypatch.setattr(_pacing, "monotonic", skipped.monotonic)

@@ -244,7 +244,8 @@ class Sandbox:
         return self.latency_ms / 1000.0
 
     def fail_next(self, *faults: str) -> None:
-        """Make the next requests fail, one fault each, in order (see :data:`FAULTS`)."""
+        """Make the next requests fail, one fault each, in order (see :data:`FAULTS`; also
+        ``"429"``, a rate-limit answer)."""
         self._faults.queue(*faults)
 
     @property
@@ -287,9 +288,10 @@ class Sandbox:
             if self._limiter is not None:
                 wait = self._limiter.acquire()
                 if wait is not None:
-                    headers = {"Retry-After": str(wait)} if self.retry_after else {}
-                    raise _Problem(429, "Too many requests: slow down", headers)
+                    raise self._too_many(wait)
             fault = self._faults.draw()
+            if fault == "429":
+                raise self._too_many(1)
             if fault == "500":
                 raise _Problem(500, "Internal server error (injected by the sandbox)")
             if fault == "503":
@@ -313,6 +315,10 @@ class Sandbox:
         logged = LoggedRequest(method.upper(), path, reply.status, request_id, fault, q)
         self._log.append(logged)
         return reply
+
+    def _too_many(self, wait: int) -> _Problem:
+        headers = {"Retry-After": str(wait)} if self.retry_after else {}
+        return _Problem(429, "Too many requests: slow down", headers)
 
     @classmethod
     def _problem(cls, problem: _Problem, request_id: str) -> Reply:
