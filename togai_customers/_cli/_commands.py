@@ -422,6 +422,7 @@ def _register_bulk(app: typer.Typer) -> None:
 
     @app.command(
         "sync",
+        cls=Command,
         help="Make Togai match a .csv or .jsonl file for the customers it names.\n\n"
         "Creates the missing customers and updates those whose name, primary email or "
         "address differ; leaves the others alone and never deletes. First prints the plan "
@@ -432,6 +433,7 @@ def _register_bulk(app: typer.Typer) -> None:
         "file is what `export` writes and `import` reads: export, edit, sync.\n\n" + _BULK_NOTES,
     )
     @guarded
+    @output_flags
     def sync(
         ctx: typer.Context,
         file: Annotated[Path, _FILE],
