@@ -1,22 +1,42 @@
 """Developer tasks.
 
-`python -m nox` (the README's test command) runs the default sessions: tests, lint, typecheck,
-docs and reliability. CI (`.ci/run`) runs that command, then `nox -s lowest` (the tests at the
-lowest versions pyproject.toml allows) and `nox -s browser` (the OpenAPI UIs in headless Chromium;
-needs Debian's `chromium`, which CI installs). `nox -s bench` runs the benchmarks (never part of the
-tests).
+`python -m nox` (the README's test command) runs the default sessions: lint, typecheck, docs and
+suite (the test suite and the reliability suites in one parallel pytest run). `nox -s tests` is
+the quick inner loop (the test suite without the slow reliability suites), `nox -s reliability`
+the slow suites alone. CI (`.ci/run`) runs the README's command, then `nox -s lowest` (the tests
+at the lowest versions pyproject.toml allows), `nox -s package` and `nox -s browser` (the OpenAPI
+UIs in headless Chromium; needs Debian's `chromium`, which CI installs). `nox -s bench` runs the
+benchmarks (never part of the tests).
 """
 
 from __future__ import annotations
 
+import os
+
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck", "docs", "reliability"]
+nox.options.sessions = ["lint", "typecheck", "docs", "suite"]
 nox.options.reuse_venv = "yes"
+# uv creates the venvs and installs into them in seconds where pip takes a minute (the README's
+# command installs it with `nox[uv]`); plain virtualenv + pip when uv is not there.
+nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = True
 
 PYTHON = "3.11"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+# The tests start about a hundred Python subprocesses (CLI, servers): with bytecode caching off
+# (PYTHONDONTWRITEBYTECODE, set on some machines) each would compile its imports again, and
+# pytest would rewrite every test module's asserts again in each worker.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+#: pytest-xdist workers: the tests spend much of their time waiting on subprocesses and sockets,
+#: so two per core keep both cores busy; each worker takes one test at a time, so that the long
+#: tests, which tests/conftest.py puts first, start first and on different workers.
+XDIST = ("-n", str(2 * (os.cpu_count() or 1)), "--maxschedchunk", "1")
+#: Every test but the browser ones and the checks of the built docs site (their own sessions).
+ALL_TESTS = "not browser and not docs"
 
 
 def group(name: str) -> list[str]:
@@ -25,10 +45,19 @@ def group(name: str) -> list[str]:
 
 
 @nox.session(python=PYTHON)
-def tests(session: nox.Session) -> None:
-    """The test suite (without the slow reliability suites and the browser tests)."""
+def suite(session: nox.Session) -> None:
+    """The test suite and the reliability suites, in one pytest run spread over pytest-xdist
+    workers (the slow tests first, see tests/conftest.py)."""
     session.install("-e", ".[server]", *group("test"))
-    session.run("pytest", "-q", "-m", "not slow and not browser and not docs", *session.posargs)
+    session.run("pytest", "-q", *XDIST, "-m", ALL_TESTS, *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def tests(session: nox.Session) -> None:
+    """The quick inner loop: the test suite without the slow reliability suites."""
+    session.install("-e", ".[server]", *group("test"))
+    marker = f"not slow and {ALL_TESTS}"
+    session.run("pytest", "-q", *XDIST, "-m", marker, *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
@@ -52,7 +81,8 @@ def lowest(session: nox.Session) -> None:
     requirements = ("-e", ".[server]", *group("test"))
     session.run("uv", "pip", "install", *venv, "--resolution", "lowest-direct", *requirements)
     session.run("uv", "pip", "list", *venv)  # the versions tested, in the log
-    session.run("pytest", "-q", "-m", "not slow and not browser and not docs", *session.posargs)
+    marker = f"not slow and {ALL_TESTS}"
+    session.run("pytest", "-q", *XDIST, "-m", marker, *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
@@ -109,10 +139,8 @@ def docs(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def reliability(session: nox.Session) -> None:
-    """The slow suites: fault injection, crash recovery, load, stateful fuzzing."""
+    """The slow suites alone: fault injection, crash recovery, load, stateful fuzzing."""
     session.install("-e", ".[server]", *group("test"))
-    session.run(
-        "pytest", "-q", "-m", "slow", "tests/reliability", "tests/security", *session.posargs
-    )
+    session.run("pytest", "-q", *XDIST, "-m", "slow", *session.posargs)

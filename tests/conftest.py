@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from _sdk_support import FLAVOURS
 
@@ -26,3 +29,27 @@ def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
         "TOGAI_READ_ONLY", "TOGAI_TOOLS", "TOGAI_ALLOW_UNCONFIRMED_DELETES", "TOGAI_HOST",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line per test that recorded figures (``figures`` fixture): what it saw."""
+    lines = [
+        f"{report.nodeid}: {json.dumps(numbers, sort_keys=True)}"
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call"
+        for key, numbers in report.user_properties
+        if key == "figures" and numbers
+    ]
+    if lines:
+        terminalreporter.section("reliability figures")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (``slow`` or ``long``) first: under pytest-xdist they start first, on
+    different workers, instead of ending the run alone."""
+    items.sort(
+        key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("long"))
+    )

@@ -29,6 +29,8 @@ from pathlib import Path
 import attrs
 import pytest
 
+pytestmark = pytest.mark.long
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
     "README.md",

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import typer.main
-from typer.testing import CliRunner
 from litestar.testing import TestClient
 from mcp import Client
+from typer.testing import CliRunner
 
 from togai_customers import (
     OPERATIONS,
@@ -115,12 +115,14 @@ def _assert_cli_bounds(op: Operation[Any], param: Param) -> None:
     """
     flag = "--" + param.name.replace("_", "-")
     ids = ["some-id" for p in op.params if p.location == "path"]
-    assert param.minimum is not None and param.maximum is not None
+    assert param.minimum is not None
+    assert param.maximum is not None
     for bound, outside in ((param.minimum, param.minimum - 1), (param.maximum, param.maximum + 1)):
         args = [*op.cli_command.split(), *ids, flag, str(outside)]
         result = CliRunner().invoke(cli_app, args, env={"TOGAI_API_KEY": "k", "COLUMNS": "200"})
         assert result.exit_code == 2, (args, result.output)
-        assert flag in result.output and str(bound) in result.output, result.output
+        assert flag in result.output, result.output
+        assert str(bound) in result.output, result.output
 
 
 @ROWS

@@ -1,4 +1,4 @@
-"""Bulk import of 1,000 customers through the CLI against a faulty, rate-limited sandbox."""
+"""Bulk import of 400 customers through the CLI against a faulty, rate-limited sandbox."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ._support import API_KEY, clean_env, cli_command, customer_row
 
 pytestmark = pytest.mark.slow
 
-ROWS = 1000
+ROWS = 400
 FAIL_RATE = 0.3
 SEED = 20240607
 RATE_LIMIT = 150.0  # requests per second
@@ -64,7 +64,7 @@ def _counts(summary: dict[str, object]) -> dict[str, object]:
 
 
 def test_bulk_import_under_faults_is_exact_and_rerunnable(tmp_path, figures):
-    """30% faults + a rate limit: exactly the 1,000 rows end up stored; a re-run creates none."""
+    """30% faults + a rate limit: exactly the 400 rows end up stored; a re-run creates none."""
     rows = [customer_row(i) for i in range(ROWS)]
     source = tmp_path / "customers.csv"
     with source.open("w", newline="") as f:

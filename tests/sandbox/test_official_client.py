@@ -7,29 +7,31 @@ enum in the sandbox fails here. (Where it disagrees with the reference spec, the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
-from togai_client import ApiClient, Configuration
-from togai_client.api.customers_api import CustomersApi
-from togai_client.exceptions import ApiException, BadRequestException, NotFoundException
-from togai_client.models import (
-    Address,
-    CreateAccountRequestWithoutCustomerId,
-    CreateCustomerContactRequest,
-    CreateCustomerRequest,
-    CreateEntitySetting,
-    UpdateCustomerRequest,
-)
+
+if TYPE_CHECKING:
+    from togai_client.api.customers_api import CustomersApi
+    from togai_client.models import CreateCustomerRequest
+
+# togai_client takes seconds to import (every generated API and model): the tests import it when
+# they run, not at collection, so that only the pytest-xdist worker running them pays for it.
 
 
 @pytest.fixture
 def official(togai_sandbox_url: str) -> Iterator[CustomersApi]:
     """The official client's CustomersApi pointed at the served sandbox."""
+    from togai_client import ApiClient, Configuration
+    from togai_client.api.customers_api import CustomersApi
+
     with ApiClient(Configuration(host=togai_sandbox_url, access_token="test-key")) as client:
         yield CustomersApi(client)
 
 
 def _customer(customer_id: str) -> CreateCustomerRequest:
+    from togai_client.models import Address, CreateCustomerRequest
+
     return CreateCustomerRequest(
         id=customer_id,
         name=f"Customer {customer_id}",
@@ -41,6 +43,16 @@ def _customer(customer_id: str) -> CreateCustomerRequest:
 def test_all_six_operations(official: CustomersApi) -> None:
     """Create (with an account), list across pages, get, update, create a contact, delete and a
     404, all parsed by the official client without errors."""
+    from togai_client.exceptions import NotFoundException
+    from togai_client.models import (
+        Address,
+        CreateAccountRequestWithoutCustomerId,
+        CreateCustomerContactRequest,
+        CreateCustomerRequest,
+        CreateEntitySetting,
+        UpdateCustomerRequest,
+    )
+
     created = official.create_customer(
         CreateCustomerRequest(
             id="acme/eu 1",
@@ -122,6 +134,8 @@ def test_all_six_operations(official: CustomersApi) -> None:
 
 def test_error_statuses_reach_the_official_client(official: CustomersApi) -> None:
     """A duplicate create (409) and a bad page size (400) surface as the client's exceptions."""
+    from togai_client.exceptions import ApiException, BadRequestException
+
     official.create_customer(_customer("dup"))
     with pytest.raises(ApiException) as conflict:
         official.create_customer(_customer("dup"))
