@@ -19,7 +19,7 @@ from ._support import API_KEY, clean_env, cli_command, customer_row
 
 pytestmark = pytest.mark.slow
 
-ROWS = 600
+ROWS = 300
 CONCURRENCY = 8
 
 
@@ -54,7 +54,7 @@ def _start_and_stop_halfway(
     """Start an import (or a sync) and send ``sig`` (``twice``: a second time soon after) once
     the journal holds about half of the rows."""
     extra = ("--yes",) if verb == "sync" else ()
-    # Files, not pipes: a plan of 600 rows would fill a pipe nobody reads until the end.
+    # Files, not pipes: a plan of hundreds of rows would fill a pipe nobody reads until the end.
     out = source.with_name("stdout.txt").open("w")
     err = source.with_name("stderr.txt").open("w")
     with out, err:

@@ -76,7 +76,7 @@ def test_stateful_sequences_never_5xx_and_match_the_schema(figures):
     run_state_machine_as_test(
         Machine,
         settings=settings(
-            max_examples=75,
+            max_examples=50,
             stateful_step_count=8,
             deadline=None,
             database=None,

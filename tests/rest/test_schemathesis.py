@@ -46,7 +46,7 @@ def test_operation_conforms_to_its_schema(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None
     )
     def run(case: Any) -> None:
         excluded = EXCLUDED.get((path, method), [])
