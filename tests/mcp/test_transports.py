@@ -82,7 +82,7 @@ PAIRS = [
 ]
 
 
-@pytest.mark.parametrize(("transport", "config", "mode"), PAIRS, ids="-".join)
+@pytest.mark.parametrize(("transport", "config", "mode"), PAIRS, ids=["-".join(p) for p in PAIRS])
 async def test_cli_flags_choose_the_tools(
     togai_sandbox_url: str, togai_sandbox: Sandbox, transport: str, config: str, mode: str
 ) -> None:
@@ -213,7 +213,9 @@ async def test_confirmation_over_http_legacy_fails_closed(
 
 
 @pytest.mark.parametrize(
-    ("transport", "mode"), [("http", "legacy"), ("stdio", "auto")], ids="-".join
+    ("transport", "mode"),
+    [("http", "legacy"), ("stdio", "auto")],
+    ids=["http-legacy", "stdio-auto"],
 )  # HTTP with the legacy handshake is where a delete is otherwise refused (it cannot ask)
 async def test_allow_unconfirmed_deletes_over_the_cli(
     togai_sandbox_url: str, togai_async_client: AsyncTogaiCustomers, transport: str, mode: str

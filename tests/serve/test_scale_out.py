@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import httpx2
-import pytest
 from _server_support import cli_process, free_ports, stop, wait_until_listening
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -167,25 +166,25 @@ def _get_mcp(port: int, headers: dict[str, str]) -> tuple[int, str | None, float
         return response.status_code, response.headers.get("allow"), time.monotonic() - started
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"Accept": "text/event-stream"},
-        {"Accept": "text/event-stream", "MCP-Protocol-Version": "2025-11-25"},
-        {"Accept": "text/event-stream", "MCP-Protocol-Version": "2026-07-28"},
-    ],
-    ids=["no-version", "2025-11-25", "2026-07-28"],
-)
-def test_get_mcp_answers_405_at_once(togai_sandbox_url: str, headers: dict[str, str]) -> None:
+#: GET /mcp as clients send it: without a protocol version, and with each one.
+GET_HEADERS = {
+    "no-version": {"Accept": "text/event-stream"},
+    "2025-11-25": {"Accept": "text/event-stream", "MCP-Protocol-Version": "2025-11-25"},
+    "2026-07-28": {"Accept": "text/event-stream", "MCP-Protocol-Version": "2026-07-28"},
+}
+
+
+def test_get_mcp_answers_405_at_once(togai_sandbox_url: str) -> None:
     """GET /mcp is 405 Allow: POST immediately, whatever the protocol header (no idle stream)."""
     (port,) = free_ports(1)
     args = ["--base-url", togai_sandbox_url, "--api-key", "test", "mcp", "--port", str(port)]
-    with cli_process(*args) as proc:
+    with cli_process(*args) as proc:  # one server for the three GETs: each is its own request
         wait_until_listening(port, proc)
-        status, allow, seconds = _get_mcp(port, headers)
+        answers = {name: _get_mcp(port, headers) for name, headers in GET_HEADERS.items()}
         code, _, err, _ = stop(proc)
-    assert (status, allow) == (405, "POST")
-    assert seconds < 1.0
+    for name, (status, allow, seconds) in answers.items():
+        assert (status, allow) == (405, "POST"), name
+        assert seconds < 1.0, name
     assert code == 0, err
 
 
