@@ -1,21 +1,25 @@
 """Developer tasks.
 
-`python -m nox` (the README's test command) runs the default sessions: lint, typecheck, docs and
-suite (the test suite and the reliability suites in one parallel pytest run). `nox -s tests` is
-the quick inner loop (the test suite without the slow reliability suites), `nox -s reliability`
-the slow suites alone. CI (`.ci/run`) runs the README's command, then `nox -s lowest` (the tests
-at the lowest versions pyproject.toml allows), `nox -s package` and `nox -s browser` (the OpenAPI
-UIs in headless Chromium; needs Debian's `chromium`, which CI installs). `nox -s bench` runs the
-benchmarks (never part of the tests).
+`python -m nox` (the README's test command) runs the default session, `check`: everything at once
+(lint; the type checks and the docs build in the background while pytest runs the test suite and
+the reliability suites over pytest-xdist workers; then the check of the built docs). Each part
+also has its own session: `tests` (the quick inner loop: the test suite without the slow suites),
+`reliability` (the slow suites), `lint`, `typecheck`, `docs`. CI (`.ci/run`) runs the README's
+command, then `nox -s lowest` (the tests at the lowest versions pyproject.toml allows),
+`nox -s package` and `nox -s browser` (the OpenAPI UIs in headless Chromium; needs Debian's
+`chromium`, which CI installs). `nox -s bench` runs the benchmarks (never part of the tests).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Sequence
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "docs", "suite"]
+nox.options.sessions = ["check"]
 nox.options.reuse_venv = "yes"
 # uv creates the venvs and installs into them in seconds where pip takes a minute (the README's
 # command installs it with `nox[uv]`); plain virtualenv + pip when uv is not there.
@@ -44,12 +48,65 @@ def group(name: str) -> list[str]:
     return list(nox.project.dependency_groups(PYPROJECT, name))
 
 
+#: The commands of each check, run by its own session and by `check`.
+LINT = (("ruff", "check", "."), ("ruff", "format", "--check", "."))
+TYPECHECK = ("mypy", "--strict", "togai_customers", "togai_customers_server")
+DOCS_BUILD = ("mkdocs", "build", "--strict", "--site-dir", "site")
+DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}
+DOCS_CHECK = ("pytest", "-q", "-m", "docs", "tests/test_api_reference.py")
+
+
+class Background:
+    """A command of the session's venv run beside the tests, at a lower priority (it takes the
+    CPU the tests leave idle, and does not slow their timing), its output kept for the end."""
+
+    def __init__(
+        self, session: nox.Session, command: Sequence[str], env: dict[str, str] | None = None
+    ) -> None:
+        self.command = " ".join(command)
+        self.log = open(os.path.join(session.create_tmp(), f"{command[0]}.log"), "w+")  # noqa: SIM115
+        path = f"{session.bin}{os.pathsep}{os.environ.get('PATH', '')}"
+        # The commands are this file's own constants.
+        self.proc = subprocess.Popen(  # noqa: S603
+            [os.path.join(session.bin, command[0]), *command[1:]],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={
+                **os.environ,
+                "PATH": path,
+                "VIRTUAL_ENV": session.virtualenv.location,
+                **(env or {}),
+            },
+            preexec_fn=(lambda: os.nice(10)) if sys.platform != "win32" else None,
+        )
+
+    def finish(self, session: nox.Session) -> bool:
+        """Wait for it, show what it printed; whether it succeeded."""
+        code = self.proc.wait()
+        self.log.seek(0)
+        session.log(f"{self.command} (in the background) exited with {code}:")
+        print(self.log.read(), end="", flush=True)
+        self.log.close()
+        return code == 0
+
+
 @nox.session(python=PYTHON)
-def suite(session: nox.Session) -> None:
-    """The test suite and the reliability suites, in one pytest run spread over pytest-xdist
-    workers (the slow tests first, see tests/conftest.py)."""
-    session.install("-e", ".[server]", *group("test"))
-    session.run("pytest", "-q", *XDIST, "-m", ALL_TESTS, *session.posargs)
+def check(session: nox.Session) -> None:
+    """Everything, at once: lint; then the type checks and the docs build in the background
+    while the test suite and the reliability suites run over pytest-xdist workers (the slow
+    tests first, see tests/conftest.py); then the check of the built docs."""
+    checks = ("test", "typecheck", "docs", "lint")
+    session.install("-e", ".[server]", *(r for name in checks for r in group(name)))
+    for command in LINT:
+        session.run(*command)
+    background = [Background(session, TYPECHECK), Background(session, DOCS_BUILD, DOCS_ENV)]
+    try:
+        session.run("pytest", "-q", *XDIST, "-m", ALL_TESTS, *session.posargs)
+    finally:
+        failed = [b.command for b in background if not b.finish(session)]
+    if failed:
+        session.error(f"failed: {'; '.join(failed)}")
+    session.run(*DOCS_CHECK, env={"TOGAI_DOCS_SITE": "site"})
 
 
 @nox.session(python=PYTHON, default=False)
@@ -94,12 +151,12 @@ def package(session: nox.Session) -> None:
     session.run("twine", "check", "--strict", f"{out}/*", external=False)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install(*group("lint"))
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
+    for command in LINT:
+        session.run(*command)
 
 
 @nox.session(python=PYTHON, default=False)
@@ -112,31 +169,21 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on both packages."""
     session.install("-e", ".[server]", *group("typecheck"))
-    session.run("mypy", "--strict", "togai_customers", "togai_customers_server")
+    session.run(*TYPECHECK)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def docs(session: nox.Session) -> None:
     """Build the documentation site with mkdocs --strict (every page and reference must resolve),
     then check the built API reference (tests/test_api_reference.py: every operation documented on
     every client, public names only, roles rendered as links)."""
     session.install("-e", ".[server]", *group("docs"))
-    session.run(
-        "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
-    )
-    session.run(
-        "pytest",
-        "-q",
-        "-m",
-        "docs",
-        "tests/test_api_reference.py",
-        *session.posargs,
-        env={"TOGAI_DOCS_SITE": "site"},
-    )
+    session.run(*DOCS_BUILD, env=DOCS_ENV)
+    session.run(*DOCS_CHECK, *session.posargs, env={"TOGAI_DOCS_SITE": "site"})
 
 
 @nox.session(python=PYTHON, default=False)
