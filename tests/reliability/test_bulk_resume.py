@@ -104,6 +104,20 @@ def _stored(sandbox: Sandbox) -> list[str]:
             return ids
 
 
+def _settled(sandbox: Sandbox, quiet: float = 0.3) -> None:
+    """Wait until the stopped run's last requests are answered.
+
+    A request the killed process had sent (or half sent: its body cut short, answered 400) can
+    reach the sandbox after the kill; counted before it is, it would look like the re-run's own.
+    """
+    count, since = len(sandbox.requests), time.monotonic()
+    deadline = since + 10
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.05)
+        if len(sandbox.requests) != count:
+            count, since = len(sandbox.requests), time.monotonic()
+
+
 def _rerun(url: str, source: Path) -> dict[str, object]:
     done = subprocess.run(
         _command(url, source),
@@ -128,6 +142,7 @@ def test_sigkill_halfway_then_the_rerun_sends_only_the_unfinished_rows(tmp_path,
         assert proc.returncode == -signal.SIGKILL
         finished = [r for r in _journal(source) if r["outcome"] in ("created", "present")]
         unfinished = ROWS - len(finished)
+        _settled(sandbox)
         stored_at_kill = len(_stored(sandbox))
         before = len(sandbox.requests)
         summary = _rerun(url, source)
@@ -166,6 +181,7 @@ def test_sigint_stops_cleanly_and_the_rerun_completes(tmp_path, figures, twice):
         assert "Interrupted" in stderr
         summary = json.loads(stdout)
         assert summary["interrupted"] is True
+        _settled(sandbox)
         records = {r["id"]: r["outcome"] for r in _journal(source)}
         stored_at_stop = _stored(sandbox)
         unknown = [i for i, outcome in records.items() if outcome == "unknown"]
@@ -200,6 +216,7 @@ def test_sync_interrupted_halfway_goes_on_from_its_journal(tmp_path, figures):
         document = json.loads(stdout)
         assert document["result"]["interrupted"] is True
         finished = [r for r in _journal(source) if r["outcome"] == "created"]
+        _settled(sandbox)
         before = len(sandbox.requests)
         done = subprocess.run(
             _command(url, source, "--yes", verb="sync"),
