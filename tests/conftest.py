@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from _sdk_support import FLAVOURS
 
+pytest_plugins = ["pytester"]  # runs a pytest of its own (the plugin's fixtures across tests)
+
 
 @pytest.fixture(params=FLAVOURS)
 def flavour(request: pytest.FixtureRequest) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from togai_customers import AsyncTogaiCustomers, TogaiCustomers
 from togai_customers_server.sandbox import Sandbox
@@ -39,3 +40,34 @@ def test_togai_sandbox_url_serves_the_same_sandbox(
     assert togai_sandbox_url.startswith("http://127.0.0.1:")
     r = httpx.get(f"{togai_sandbox_url}/customers/acme", headers={"Authorization": "Bearer x"})
     assert r.json()["name"] == "Acme"
+
+
+def test_one_server_serves_each_tests_own_sandbox(pytester: pytest.Pytester) -> None:
+    """Across tests, togai_sandbox_url is one server, serving the running test's fresh sandbox;
+    between tests it answers 503."""
+    pytester.makepyfile(
+        """
+        import httpx
+
+        AUTH = {"Authorization": "Bearer x"}
+        seen = []
+
+        def test_first(togai_sandbox_url):
+            seen.append(togai_sandbox_url)
+            body = {"id": "acme", "name": "Acme", "primaryEmail": "a@b.co", "address": {}}
+            r = httpx.post(f"{togai_sandbox_url}/customers", json=body, headers=AUTH)
+            assert r.status_code == 201
+
+        def test_between():
+            r = httpx.get(f"{seen[0]}/customers", headers=AUTH)
+            assert r.status_code == 503, r.text
+
+        def test_second(togai_sandbox_url, togai_sandbox):
+            assert togai_sandbox_url == seen[0]
+            r = httpx.get(f"{togai_sandbox_url}/customers", headers=AUTH)
+            assert r.json()["data"] == []
+            assert [q.method for q in togai_sandbox.requests] == ["GET"]
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist")
+    result.assert_outcomes(passed=3)

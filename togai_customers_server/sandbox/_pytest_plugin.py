@@ -6,7 +6,8 @@ Installed with the package (entry point ``pytest11``), so they are available in 
   change its knobs);
 * ``togai_client`` / ``togai_async_client``: SDK clients (API key ``"test"``) wired to it
   in-process through :class:`SandboxTransport`;
-* ``togai_sandbox_url``: the same sandbox served over real HTTP on 127.0.0.1 and a free port;
+* ``togai_sandbox_url``: the same sandbox served over real HTTP on 127.0.0.1 and a free port
+  (one server for the whole session, serving the running test's own sandbox);
 * ``togai_instant_retries``: the SDK keeps every retry but does not wait between attempts (nor
   for its pace).
 
@@ -23,8 +24,10 @@ import pytest
 
 from togai_customers import AsyncTogaiCustomers, TogaiCustomers
 
+from .._security import ASGIApp, Receive, Scope, Send
+from ._asgi import create_app
 from ._sandbox import Sandbox
-from ._server import serve_in_thread
+from ._server import serve_app_in_thread
 from ._transport import SandboxTransport
 
 __all__ = [
@@ -62,11 +65,42 @@ def togai_async_client(togai_sandbox: Sandbox) -> AsyncTogaiCustomers:
     return AsyncTogaiCustomers(api_key="test", http_client=http)
 
 
+class _RunningTest:
+    """The ASGI app of the running test's sandbox: one server per session (a server per test
+    would start and stop uvicorn each time) serves each test's own fresh sandbox."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        if app is not None:
+            await app(scope, receive, send)
+        elif scope["type"] == "http":  # a request between tests
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            body = b'{"message": "No test is running: its sandbox is gone"}'
+            await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture(scope="session")
+def _togai_sandbox_server() -> Iterator[tuple[_RunningTest, str]]:
+    running = _RunningTest()
+    with serve_app_in_thread(running) as url:
+        yield running, url
+
+
 @pytest.fixture
-def togai_sandbox_url(togai_sandbox: Sandbox) -> Iterator[str]:
+def togai_sandbox_url(
+    togai_sandbox: Sandbox, _togai_sandbox_server: tuple[_RunningTest, str]
+) -> Iterator[str]:
     """``togai_sandbox`` served over HTTP on 127.0.0.1 (free port); yields the base URL."""
-    with serve_in_thread(togai_sandbox) as url:
+    running, url = _togai_sandbox_server
+    running.app = create_app(togai_sandbox)
+    try:
         yield url
+    finally:
+        running.app = None
 
 
 class _SkippedTime:

@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .._security import ASGIApp
 from .._sockets import listening_socket
 from ._asgi import create_app
 from ._sandbox import Sandbox
 
-__all__ = ["run_sandbox", "serve_in_thread"]
+__all__ = ["run_sandbox", "serve_app_in_thread", "serve_in_thread"]
 
 
 def run_sandbox(
@@ -59,11 +60,22 @@ def serve_in_thread(
     ``port=0`` picks a free port. The server stops when the block exits; a sandbox created here
     is closed too.
     """
+    state = sandbox if sandbox is not None else Sandbox()
+    try:
+        with serve_app_in_thread(create_app(state), host=host, port=port) as url:
+            yield url
+    finally:
+        if sandbox is None:
+            state.close()
+
+
+@contextmanager
+def serve_app_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn in a background thread; yields the base URL."""
     import uvicorn
 
-    state = sandbox if sandbox is not None else Sandbox()
     sock = listening_socket(host, port)  # bound here: port 0's choice is known at once
-    config = uvicorn.Config(create_app(state), log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="togai-sandbox", daemon=True
@@ -81,5 +93,3 @@ def serve_in_thread(
         server.should_exit = True
         thread.join(10.0)
         sock.close()
-        if sandbox is None:
-            state.close()
