@@ -19,7 +19,7 @@ from ._support import API_KEY, clean_env, cli_command, customer_row
 
 pytestmark = pytest.mark.slow
 
-ROWS = 300
+ROWS = 200
 CONCURRENCY = 8
 
 

@@ -16,12 +16,16 @@ from typing import Any
 
 import httpx
 import httpx2
+import pytest
 from _server_support import cli_process, free_ports, stop, wait_until_listening
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from togai_customers_server.mcp._confirm import NO_BACK_CHANNEL
 from togai_customers_server.sandbox import Sandbox
+
+#: Each test starts server processes: started first under pytest-xdist (tests/conftest.py).
+pytestmark = pytest.mark.long
 
 
 class Process:
