@@ -15,11 +15,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
-#: Starts Python subprocesses: started first under pytest-xdist (tests/conftest.py).
-pytestmark = pytest.mark.long
-
 ROOT = Path(__file__).resolve().parent.parent
 
 ROW = """

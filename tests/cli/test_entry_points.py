@@ -6,11 +6,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
-#: Starts Python subprocesses: started first under pytest-xdist (tests/conftest.py).
-pytestmark = pytest.mark.long
-
 _PROBE = """
 import sys
 from typer.testing import CliRunner

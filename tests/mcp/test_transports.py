@@ -28,9 +28,6 @@ from togai_customers_server.sandbox import Sandbox
 
 from ._mcp_support import Person, customer_args, ok, text_of
 
-#: Each test starts server processes: started first under pytest-xdist (tests/conftest.py).
-pytestmark = pytest.mark.long
-
 MODES = ["legacy", "auto"]
 CONFIGS = {
     "read-only": (["--read-only"], ["list-customers", "get-customer"]),

@@ -17,9 +17,6 @@ from togai_customers_server.sandbox import Sandbox
 
 from ._serve_support import free_ports, rest_client, serve_process, wait_until_listening
 
-#: Each test starts server processes: started first under pytest-xdist (tests/conftest.py).
-pytestmark = pytest.mark.long
-
 
 def stop(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
     code, out, err, _ = stop_process(proc)

@@ -16,16 +16,13 @@ from typing import Any
 
 import httpx
 import httpx2
-import pytest
 from _server_support import cli_process, free_ports, stop, wait_until_listening
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from togai_customers_server.mcp._confirm import NO_BACK_CHANNEL
 from togai_customers_server.sandbox import Sandbox
-
-#: Each test starts server processes: started first under pytest-xdist (tests/conftest.py).
-pytestmark = pytest.mark.long
+from togai_customers_server.serve import GRACEFUL_SHUTDOWN_SECONDS
 
 
 class Process:
@@ -193,7 +190,8 @@ def test_get_mcp_answers_405_at_once(togai_sandbox_url: str) -> None:
 
 
 def test_sigint_with_open_connections_exits_at_once(togai_sandbox_url: str) -> None:
-    """Open GET /mcp, keep-alive and idle connections: SIGINT exits 0 in < 2 s, no traceback."""
+    """Open GET /mcp, keep-alive and idle connections: SIGINT exits 0 at once (without waiting
+    out the graceful shutdown period for them), no traceback."""
     rest, mcp = free_ports(2)
     args = ["--base-url", togai_sandbox_url, "--api-key", "test", "serve"]
     with cli_process(*args, "--rest-port", str(rest), "--mcp-port", str(mcp)) as proc:
@@ -214,5 +212,6 @@ def test_sigint_with_open_connections_exits_at_once(togai_sandbox_url: str) -> N
         keep_alive.close()
         stream.close()
     assert code == 0, err
-    assert seconds < 2.0
+    # About 0.6 s on an idle machine; waiting for the open connections would take the period.
+    assert seconds < GRACEFUL_SHUTDOWN_SECONDS
     assert "Traceback" not in err + out
