@@ -165,3 +165,11 @@ def test_internal_links_resolve(api_html):
     ids = set(re.findall(r'id="([^"]+)"', api_html))
     broken = sorted({h for h in re.findall(r'href="#([^"]+)"', api_html) if h not in ids})
     assert not broken
+
+
+def test_the_site_publishes_no_source_files(site: Path) -> None:
+    """Only pages and their assets are published: not the docs' scripts, caches or tool configs."""
+    published = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()]
+    stray = [p for p in published if p.endswith((".py", ".pyc", ".toml")) or "__pycache__" in p]
+    assert published
+    assert stray == []

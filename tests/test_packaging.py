@@ -64,3 +64,16 @@ def test_wheel_metadata_has_urls_and_no_test_extra(built: Path) -> None:
     assert not [r for r in metadata.get_all("Requires-Dist") or [] if "pytest" in r]
     assert "togai_customers_server/rest/_static/redoc/redoc.standalone.js" in files
     assert not [f for f in files if f.startswith("tests/")]
+
+
+def test_ci_runs_the_readme_commands_verbatim() -> None:
+    """`.ci/run` runs the README's test command exactly as the README shows it, and both of
+    the README's commands need only Python (pip), nothing installed beforehand."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("[start:commands]")[1].split("[end:commands]")[0]
+    commands = [block.split("\n", 1)[1].strip() for block in section.split("```bash")[1:]]
+    commands = [c.split("```")[0].strip() for c in commands]
+    assert len(commands) == 2, commands
+    assert all(c.startswith("python -m pip install ") for c in commands), commands
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert commands[1] in ci, (commands[1], ci)
