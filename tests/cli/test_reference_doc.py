@@ -61,11 +61,24 @@ _VOLATILE = [
 
 
 def _normalised(text: str) -> list[list[str]]:
-    """The page's blocks, each as its sorted lines, ids, times and widths aside: rows imported
-    concurrently are stored, reported and so listed in any order."""
+    """The page's blocks, each as its sorted lines, ids, times and widths aside (rows imported
+    concurrently are stored, reported and so listed in any order); a help block as its options."""
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
-    return [sorted(block.splitlines()) for block in text.split("```")]
+    return [_help_options(block) or sorted(block.splitlines()) for block in text.split("```")]
+
+
+#: The option a row of a help panel starts with (required ones are starred).
+_OPTION_ROW = re.compile(r"^│ {1,4}(?:\* +)?(--[\w-]+)", re.MULTILINE)
+
+
+def _help_options(block: str) -> list[str]:
+    """A ``--help`` block as the options it lists: its layout is typer's and rich's, and differs
+    between their versions (the lowest ones allowed wrap otherwise)."""
+    lines = block.splitlines()
+    if len(lines) < 2 or not lines[1].endswith(" --help"):
+        return []
+    return sorted(set(_OPTION_ROW.findall(block)))
 
 
 def test_generator_runs_every_example_and_the_page_is_what_they_print(tmp_path, togai_sandbox_url):
