@@ -1,8 +1,8 @@
 """Developer tasks.
 
 `python -m nox` (the README's test command) runs the default session, `check`: everything at once
-(lint; the type checks and the docs build in the background while pytest runs the test suite and
-the reliability suites over pytest-xdist workers; then the check of the built docs). Each part
+(lint; the type checks, and the docs build then the check of the built docs, in the background
+while pytest runs the test suite and the reliability suites over pytest-xdist workers). Each part
 also has its own session: `tests` (the quick inner loop: the test suite without the slow suites),
 `reliability` (the slow suites), `lint`, `typecheck`, `docs`. CI (`.ci/run`) runs the README's
 command, then `nox -s lowest` (the tests at the lowest versions pyproject.toml allows),
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 
 import nox
@@ -43,6 +44,22 @@ XDIST = ("-n", str(2 * (os.cpu_count() or 1)), "--maxschedchunk", "1")
 ALL_TESTS = "not browser and not docs"
 
 
+def xdist_pytest(session: nox.Session, marker: str) -> None:
+    """pytest over the xdist workers, on the tests ``marker`` selects.
+
+    A fresh venv holds no bytecode (uv does not compile on install), and the workers would all
+    compile the same modules at once (about 7 s of CPU each): the first run in a venv collects
+    the tests once before, which compiles them, and caches the rewritten test modules, for every
+    worker and subprocess after it.
+    """
+    stamp = os.path.join(session.virtualenv.location, ".compiled-by-a-collection")
+    if not os.path.exists(stamp):
+        session.run("pytest", "-q", "--collect-only", "-m", marker, silent=True)
+        with open(stamp, "w"):
+            pass
+    session.run("pytest", "-q", *XDIST, "-m", marker, *session.posargs)
+
+
 def group(name: str) -> list[str]:
     """The requirements of a dependency group of pyproject.toml (PEP 735)."""
     return list(nox.project.dependency_groups(PYPROJECT, name))
@@ -54,67 +71,80 @@ TYPECHECK = ("mypy", "--strict", "togai_customers", "togai_customers_server")
 DOCS_BUILD = ("mkdocs", "build", "--strict", "--site-dir", "site")
 DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}
 DOCS_CHECK = ("pytest", "-q", "-m", "docs", "tests/test_api_reference.py")
+DOCS_SITE = {"TOGAI_DOCS_SITE": "site"}
 
 
 class Background:
-    """A command of the session's venv run beside the tests, at a lower priority (it takes the
-    CPU the tests leave idle, and does not slow their timing), its output kept for the end."""
+    """Commands of the session's venv run one after another beside the tests, at a lower
+    priority (they take the CPU the tests leave idle, and do not slow their timing), their
+    output kept for the end. The first that fails ends the chain."""
 
     def __init__(
-        self, session: nox.Session, command: Sequence[str], env: dict[str, str] | None = None
+        self, session: nox.Session, *commands: Sequence[str], env: dict[str, str] | None = None
     ) -> None:
-        self.command = " ".join(command)
-        self.log = open(os.path.join(session.create_tmp(), f"{command[0]}.log"), "w+")  # noqa: SIM115
+        self.command = " && ".join(" ".join(command) for command in commands)
+        self.log = open(os.path.join(session.create_tmp(), f"{commands[0][0]}.log"), "w+")  # noqa: SIM115
         path = f"{session.bin}{os.pathsep}{os.environ.get('PATH', '')}"
-        # The commands are this file's own constants.
-        self.proc = subprocess.Popen(  # noqa: S603
-            [os.path.join(session.bin, command[0]), *command[1:]],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            env={
-                **os.environ,
-                "PATH": path,
-                "VIRTUAL_ENV": session.virtualenv.location,
-                **(env or {}),
-            },
-            preexec_fn=(lambda: os.nice(10)) if sys.platform != "win32" else None,
-        )
+        self.env = {
+            **os.environ,
+            "PATH": path,
+            "VIRTUAL_ENV": session.virtualenv.location,
+            **(env or {}),
+        }
+        self.code: int | None = None
+        self.thread = threading.Thread(target=self._run, args=(session, commands), daemon=True)
+        self.thread.start()
+
+    def _run(self, session: nox.Session, commands: tuple[Sequence[str], ...]) -> None:
+        for command in commands:
+            # The commands are this file's own constants.
+            proc = subprocess.Popen(  # noqa: S603
+                [os.path.join(session.bin, command[0]), *command[1:]],
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                preexec_fn=(lambda: os.nice(10)) if sys.platform != "win32" else None,
+            )
+            self.code = proc.wait()
+            if self.code != 0:
+                return
 
     def finish(self, session: nox.Session) -> bool:
         """Wait for it, show what it printed; whether it succeeded."""
-        code = self.proc.wait()
+        self.thread.join()
         self.log.seek(0)
-        session.log(f"{self.command} (in the background) exited with {code}:")
+        session.log(f"{self.command} (in the background) exited with {self.code}:")
         print(self.log.read(), end="", flush=True)
         self.log.close()
-        return code == 0
+        return self.code == 0
 
 
 @nox.session(python=PYTHON)
 def check(session: nox.Session) -> None:
-    """Everything, at once: lint; then the type checks and the docs build in the background
-    while the test suite and the reliability suites run over pytest-xdist workers (the slow
-    tests first, see tests/conftest.py); then the check of the built docs."""
+    """Everything, at once: lint; then the type checks, and the docs build with the check of
+    the built docs, in the background while the test suite and the reliability suites run over
+    pytest-xdist workers (the long tests first, see tests/conftest.py)."""
     checks = ("test", "typecheck", "docs", "lint")
     session.install("-e", ".[server]", *(r for name in checks for r in group(name)))
     for command in LINT:
         session.run(*command)
-    background = [Background(session, TYPECHECK), Background(session, DOCS_BUILD, DOCS_ENV)]
+    background = [
+        Background(session, TYPECHECK),
+        Background(session, DOCS_BUILD, DOCS_CHECK, env={**DOCS_ENV, **DOCS_SITE}),
+    ]
     try:
-        session.run("pytest", "-q", *XDIST, "-m", ALL_TESTS, *session.posargs)
+        xdist_pytest(session, ALL_TESTS)
     finally:
         failed = [b.command for b in background if not b.finish(session)]
     if failed:
         session.error(f"failed: {'; '.join(failed)}")
-    session.run(*DOCS_CHECK, env={"TOGAI_DOCS_SITE": "site"})
 
 
 @nox.session(python=PYTHON, default=False)
 def tests(session: nox.Session) -> None:
     """The quick inner loop: the test suite without the slow reliability suites."""
     session.install("-e", ".[server]", *group("test"))
-    marker = f"not slow and {ALL_TESTS}"
-    session.run("pytest", "-q", *XDIST, "-m", marker, *session.posargs)
+    xdist_pytest(session, f"not slow and {ALL_TESTS}")
 
 
 @nox.session(python=PYTHON, default=False)
@@ -138,8 +168,7 @@ def lowest(session: nox.Session) -> None:
     requirements = ("-e", ".[server]", *group("test"))
     session.run("uv", "pip", "install", *venv, "--resolution", "lowest-direct", *requirements)
     session.run("uv", "pip", "list", *venv)  # the versions tested, in the log
-    marker = f"not slow and {ALL_TESTS}"
-    session.run("pytest", "-q", *XDIST, "-m", marker, *session.posargs)
+    xdist_pytest(session, f"not slow and {ALL_TESTS}")
 
 
 @nox.session(python=PYTHON, default=False)
@@ -183,11 +212,11 @@ def docs(session: nox.Session) -> None:
     every client, public names only, roles rendered as links)."""
     session.install("-e", ".[server]", *group("docs"))
     session.run(*DOCS_BUILD, env=DOCS_ENV)
-    session.run(*DOCS_CHECK, *session.posargs, env={"TOGAI_DOCS_SITE": "site"})
+    session.run(*DOCS_CHECK, *session.posargs, env=DOCS_SITE)
 
 
 @nox.session(python=PYTHON, default=False)
 def reliability(session: nox.Session) -> None:
     """The slow suites alone: fault injection, crash recovery, load, stateful fuzzing."""
     session.install("-e", ".[server]", *group("test"))
-    session.run("pytest", "-q", *XDIST, "-m", "slow", *session.posargs)
+    xdist_pytest(session, "slow")

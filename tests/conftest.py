@@ -50,8 +50,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long tests (``slow`` or ``long``) first: under pytest-xdist they start first, on
-    different workers, instead of ending the run alone."""
-    items.sort(
-        key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("long"))
-    )
+    """The ``long`` tests first: under pytest-xdist they start first, on different workers,
+    instead of ending the run alone. The ``waits`` ones (each waits a few seconds, for a stalled
+    request's timeout) are spread evenly among the rest: run side by side, or beside the long
+    ones (which wait much of their time too), they would leave the CPU idle."""
+    long = [item for item in items if item.get_closest_marker("long")]
+    waits = [item for item in items if item not in long and item.get_closest_marker("waits")]
+    rest = [item for item in items if item not in long and item not in waits]
+    step = len(rest) / (len(waits) + 1)
+    for n, item in enumerate(waits, start=1):
+        rest.insert(round(n * step) + n - 1, item)
+    items[:] = long + rest

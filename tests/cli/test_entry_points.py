@@ -7,32 +7,34 @@ import subprocess
 import sys
 
 _PROBE = """
-import sys
+import json, sys
 from typer.testing import CliRunner
 from togai_customers._cli import app
-result = CliRunner().invoke(app, {args!r})
-heavy = sorted({{m.split(".")[0] for m in sys.modules}} & {{"litestar", "mcp", "uvicorn",
-               "togai_customers_server", "starlette", "msgspec"}})
-print(result.exit_code, ",".join(heavy))
+HEAVY = {{"litestar", "mcp", "uvicorn", "togai_customers_server", "starlette", "msgspec"}}
+for args in {calls!r}:
+    result = CliRunner().invoke(app, args)
+    heavy = sorted({{m.split(".")[0] for m in sys.modules}} & HEAVY)
+    print(json.dumps([args, result.exit_code, heavy]))
 """
 
 
-def _probe(*args: str) -> tuple[int, str]:
+def _probe(*calls: list[str]) -> list[tuple[list[str], int, list[str]]]:
+    """Each call of the CLI in turn, in one fresh interpreter: (args, exit code, the heavy
+    modules loaded so far)."""
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(args=list(args))],
+        [sys.executable, "-c", _PROBE.format(calls=list(calls))],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
-    ).stdout.split()
-    return int(out[0]), (out[1] if len(out) > 1 else "")
+    ).stdout
+    return [tuple(json.loads(line)) for line in out.splitlines()]  # type: ignore[misc]
 
 
 def test_help_imports_no_server_code():
     """--help (top level and per command) loads no server framework nor togai_customers_server."""
-    for args in (["--help"], ["create", "--help"], ["import", "--help"], ["sandbox", "--help"]):
-        code, heavy = _probe(*args)
-        assert (code, heavy) == (0, ""), args
+    calls = (["--help"], ["create", "--help"], ["import", "--help"], ["sandbox", "--help"])
+    assert _probe(*calls) == [(args, 0, []) for args in calls]
 
 
 def test_python_m_runs_the_cli(run_module):

@@ -3,9 +3,9 @@ the safety flags as the CLI takes them, and the delete confirmation on each tran
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from _server_support import (
     writes,
 )
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 from togai_customers import AsyncTogaiCustomers
 from togai_customers_server import ServeOptions
@@ -26,7 +27,7 @@ from togai_customers_server.mcp import create_mcp_app
 from togai_customers_server.mcp._confirm import NO_BACK_CHANNEL, NO_FORM, REFUSED
 from togai_customers_server.sandbox import Sandbox
 
-from ._mcp_support import Person, customer_args, ok, text_of
+from ._mcp_support import Person, ok, text_of
 
 MODES = ["legacy", "auto"]
 CONFIGS = {
@@ -42,15 +43,48 @@ def _stdio(upstream: str, *flags: str, env: dict[str, str] | None = None) -> Std
     return StdioServerParameters(command=argv[0], args=argv[1:], env=env)
 
 
+class Stderr:
+    """What a server process wrote on stderr: a file it writes into, read at the end."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("w+", encoding="utf-8")
+        self.text = ""
+
+    def read(self) -> str:
+        self.file.seek(0)
+        self.text = self.file.read()
+        self.file.close()
+        return self.text
+
+
 @asynccontextmanager
-async def _http_cli(upstream: str, *flags: str) -> AsyncIterator[str]:
-    """``togai-customers mcp`` over HTTP on a free port; yields the /mcp URL."""
+async def _stdio_agent(
+    upstream: str, *flags: str, mode: str, stderr: Stderr, env: dict[str, str] | None = None
+) -> AsyncIterator[Client]:
+    """A client of ``togai-customers mcp --stdio FLAGS``; its stderr kept in ``stderr``."""
+    transport = stdio_client(_stdio(upstream, *flags, env=env), errlog=stderr.file)
+    try:
+        async with Client(transport, mode=mode) as agent:
+            yield agent
+    finally:
+        stderr.read()
+
+
+@asynccontextmanager
+async def _http_cli(
+    upstream: str, *flags: str, command: str = "mcp", stderr: Stderr | None = None
+) -> AsyncIterator[str]:
+    """``togai-customers mcp`` (or ``serve --no-rest``) over HTTP on a free port; yields the
+    /mcp URL. It must exit 0 on SIGINT; its stderr is kept in ``stderr``."""
     (port,) = free_ports(1)
-    argv = ["--base-url", upstream, "--api-key", "test", "mcp", "--port", str(port), *flags]
-    with cli_process(*argv) as proc:
+    argv = ["--base-url", upstream, "--api-key", "test"]
+    argv += ["mcp", "--port"] if command == "mcp" else ["serve", "--no-rest", "--mcp-port"]
+    with cli_process(*argv, str(port), *flags) as proc:
         wait_until_listening(port, proc)
         yield f"http://127.0.0.1:{port}/mcp"
         code, _, err, _ = stop(proc)
+    if stderr is not None:
+        stderr.text = err
     assert code == 0, err
 
 
@@ -71,7 +105,8 @@ async def _customers(client: AsyncTogaiCustomers, *ids: str) -> None:
 
 #: Each (transport, config), (transport, mode) and (config, mode) pair once (all pairs, not the
 #: 12 combinations: the tools are chosen by the server whatever the handshake, and each case
-#: starts a server process).
+#: starts a server process). Over stdio, read-only is asked by TOGAI_READ_ONLY=1 (the flag is
+#: there in "both").
 PAIRS = [
     ("http", "read-only", "legacy"),
     ("http", "tools", "auto"),
@@ -84,18 +119,33 @@ PAIRS = [
 
 @pytest.mark.parametrize(("transport", "config", "mode"), PAIRS, ids=["-".join(p) for p in PAIRS])
 async def test_cli_flags_choose_the_tools(
-    togai_sandbox_url: str, togai_sandbox: Sandbox, transport: str, config: str, mode: str
+    togai_sandbox_url: str,
+    togai_sandbox: Sandbox,
+    tmp_path: Path,
+    transport: str,
+    config: str,
+    mode: str,
 ) -> None:
-    """--read-only / --tools / both: only those tools listed; a write tool refused, nothing sent."""
+    """--read-only (or TOGAI_READ_ONLY=1) / --tools / both: only those tools listed; a write
+    tool refused, nothing sent; nothing on stderr."""
     flags, expected = CONFIGS[config]
+    stderr = Stderr(tmp_path / "stderr")
 
     @asynccontextmanager
     async def session() -> AsyncIterator[Client]:
         if transport == "stdio":
-            async with Client(_stdio(togai_sandbox_url, *flags), mode=mode) as agent:
+            by_env = config == "read-only"
+            env = {"TOGAI_READ_ONLY": "1"} if by_env else None
+            args = [] if by_env else flags
+            async with _stdio_agent(
+                togai_sandbox_url, *args, mode=mode, stderr=stderr, env=env
+            ) as agent:
                 yield agent
         else:
-            async with _http_cli(togai_sandbox_url, *flags) as url, Client(url, mode=mode) as agent:
+            async with (
+                _http_cli(togai_sandbox_url, *flags, stderr=stderr) as url,
+                Client(url, mode=mode) as agent,
+            ):
                 yield agent
 
     async with session() as agent:
@@ -108,19 +158,8 @@ async def test_cli_flags_choose_the_tools(
         assert "not found" in text_of(got)
     assert writes(togai_sandbox.requests) == []
     assert [r.method for r in togai_sandbox.requests] == ["GET"]
-
-
-async def test_togai_read_only_env_does_the_same(
-    togai_sandbox_url: str, togai_sandbox: Sandbox
-) -> None:
-    """TOGAI_READ_ONLY=1 without the flag: read-only tools only."""
-    params = _stdio(togai_sandbox_url, env={"TOGAI_READ_ONLY": "1"})
-    async with Client(params) as agent:
-        names = [t.name for t in (await agent.list_tools()).tools]
-        refused = await agent.call_tool("create-customer", customer_args("env-1"))
-    assert names == ["list-customers", "get-customer"]
-    assert refused.is_error
-    assert writes(togai_sandbox.requests) == []
+    if transport == "stdio":  # the HTTP server logs its address at startup
+        assert stderr.text == ""
 
 
 # Confirmation over a real transport ----------------------------------------------------------
@@ -135,11 +174,12 @@ EXPECTED = {
 
 
 async def _delete_each_way(
-    agent_with: Client, agent_without: Client, person: Person, client: AsyncTogaiCustomers
+    agent_with: Client, agent_without: Client | None, person: Person, client: AsyncTogaiCustomers
 ) -> dict[Any, tuple[bool, str, bool]]:
-    """Delete one customer per answer (and one with no callback); (isError, text, still there)."""
+    """Delete one customer per answer (and one with no callback, given a client without one);
+    (isError, text, still there)."""
     outcomes: dict[Any, tuple[bool, str, bool]] = {}
-    for answer in EXPECTED:
+    for answer in EXPECTED if agent_without is not None else [a for a in EXPECTED if a]:
         customer_id = f"del-{answer or 'none'}"
         await _customers(client, customer_id)
         agent = agent_with if answer is not None else agent_without
@@ -166,14 +206,15 @@ def _check(outcomes: dict[Any, tuple[bool, str, bool]], expected: dict[Any, str 
 async def test_confirmation_over_stdio(
     togai_sandbox_url: str, togai_async_client: AsyncTogaiCustomers, mode: str
 ) -> None:
-    """stdio, legacy and 2026-07-28: accept deletes; unticked/decline/cancel/no form refuse."""
+    """stdio, legacy and 2026-07-28: accept deletes; unticked/decline/cancel refuse. (A client
+    that cannot answer is refused alike on every transport: tests/mcp/test_safety.py for both
+    handshakes, and over HTTP below.)"""
     person = Person()
-    async with (
-        Client(_stdio(togai_sandbox_url), mode=mode, elicitation_callback=person) as agent,
-        Client(_stdio(togai_sandbox_url), mode=mode) as blind,
-    ):
+    params = _stdio(togai_sandbox_url)
+    async with Client(params, mode=mode, elicitation_callback=person) as agent:
         assert agent.protocol_version == ("2025-11-25" if mode == "legacy" else "2026-07-28")
-        outcomes = await _delete_each_way(agent, blind, person, togai_async_client)
+        outcomes = await _delete_each_way(agent, None, person, togai_async_client)
+    assert set(outcomes) == {"accept", "accept-unticked", "decline", "cancel"}
     _check(outcomes, EXPECTED)
     assert len(person.questions) == 4
     assert all("cannot be undone" in q.message for q in person.questions)
@@ -218,43 +259,28 @@ async def test_confirmation_over_http_legacy_fails_closed(
     ids=["http-legacy", "stdio-auto"],
 )  # HTTP with the legacy handshake is where a delete is otherwise refused (it cannot ask)
 async def test_allow_unconfirmed_deletes_over_the_cli(
-    togai_sandbox_url: str, togai_async_client: AsyncTogaiCustomers, transport: str, mode: str
+    togai_sandbox_url: str,
+    togai_async_client: AsyncTogaiCustomers,
+    tmp_path: Path,
+    transport: str,
+    mode: str,
 ) -> None:
-    """--allow-unconfirmed-deletes: a client that cannot ask deletes anyway, on both transports."""
+    """--allow-unconfirmed-deletes: a client that cannot ask deletes anyway, on both transports
+    (`mcp --stdio`, `serve --no-rest`); the server says so on stderr when it starts."""
     await _customers(togai_async_client, "gone")
     flag = "--allow-unconfirmed-deletes"
+    stderr = Stderr(tmp_path / "stderr")
     if transport == "stdio":
-        async with Client(_stdio(togai_sandbox_url, flag), mode=mode) as agent:
+        async with _stdio_agent(togai_sandbox_url, flag, mode=mode, stderr=stderr) as agent:
             result = await agent.call_tool("delete-customer", {"customer_id": "gone"})
     else:
-        async with _http_cli(togai_sandbox_url, flag) as url, Client(url, mode=mode) as agent:
+        async with (
+            _http_cli(togai_sandbox_url, flag, command="serve", stderr=stderr) as url,
+            Client(url, mode=mode) as agent,
+        ):
             result = await agent.call_tool("delete-customer", {"customer_id": "gone"})
     assert ok(result) == {"success": True}
     assert [c.id async for c in togai_async_client.list_customers()] == []
-
-
-@pytest.mark.parametrize("command", [["mcp", "--stdio"], ["serve", "--no-rest"]])
-def test_allow_unconfirmed_deletes_is_a_startup_warning(command: list[str]) -> None:
-    """The opt-out is logged as a warning on stderr when the server starts (stdio and HTTP)."""
-    args = [*command, "--sandbox", "--allow-unconfirmed-deletes"]
-    if command[0] == "mcp":
-        done = subprocess.run(cli_argv(*args), input="", capture_output=True, text=True, timeout=60)
-        err = done.stderr
-        assert done.returncode == 0, err
-    else:
-        mcp_port, sandbox_port = free_ports(2)
-        ports = ["--mcp-port", str(mcp_port), "--sandbox-port", str(sandbox_port)]
-        with cli_process(*args, *ports) as proc:
-            wait_until_listening(mcp_port, proc)
-            code, _, err, _ = stop(proc)
-        assert code == 0, err
-    assert "WARNING: --allow-unconfirmed-deletes: destructive tools (delete-customer)" in err
-    assert "Traceback" not in err
-
-
-def test_no_warning_without_the_flag() -> None:
-    """Without the opt-out, nothing is printed on stderr by a stdio server."""
-    argv = cli_argv("mcp", "--stdio", "--sandbox")
-    done = subprocess.run(argv, input="", capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0
-    assert done.stderr == ""
+    warning = "WARNING: --allow-unconfirmed-deletes: destructive tools (delete-customer)"
+    assert warning in stderr.text
+    assert "Traceback" not in stderr.text

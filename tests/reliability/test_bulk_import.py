@@ -15,7 +15,7 @@ from togai_customers_server.sandbox import Sandbox, serve_in_thread
 
 from ._support import API_KEY, clean_env, cli_command, customer_row
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 ROWS = 400
 FAIL_RATE = 0.3

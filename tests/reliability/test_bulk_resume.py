@@ -17,7 +17,7 @@ from togai_customers_server.sandbox import Sandbox, serve_in_thread
 
 from ._support import API_KEY, clean_env, cli_command, customer_row
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 ROWS = 200
 CONCURRENCY = 8

@@ -11,7 +11,7 @@ from togai_customers import AsyncTogaiCustomers, TogaiCustomers, TogaiError
 
 from ._support import API_KEY, clean_env, cli_command, customer_row, free_port, running
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 WORKERS = 16
 KILL_AFTER_ACKS = 400

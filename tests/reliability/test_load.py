@@ -21,7 +21,7 @@ import pytest
 
 from ._support import API_KEY, clean_env, cli_command, free_port, rss_kib, running
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 CLIENTS = 200
 REQUESTS = 1_000

@@ -98,7 +98,10 @@ OUTAGES: dict[str, tuple[int, str, str]] = {
 
 
 # A slow upstream costs real seconds of timeouts: that case runs with the slow suites.
-KINDS = [pytest.param(k, marks=[pytest.mark.slow] if k == "slow" else []) for k in OUTAGES]
+KINDS = [
+    pytest.param(k, marks=[pytest.mark.slow, pytest.mark.waits] if k == "slow" else [])
+    for k in OUTAGES
+]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -24,7 +24,7 @@ from togai_customers_server._settings import ServeOptions
 from togai_customers_server.rest import create_rest_app
 from togai_customers_server.sandbox import Sandbox, SandboxTransport
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 # As in the REST suite's own run: a made-up nextToken is schema-valid but rightly refused (400),
 # and the contact email pattern means different things to Python's re and to ECMA-262.

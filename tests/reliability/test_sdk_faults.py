@@ -134,6 +134,11 @@ FAULTS: dict[str, tuple[str, type[Exception]]] = {
 }
 
 
+def _waits(fault: str) -> list[pytest.MarkDecorator]:
+    """A stall waits for the client's timeout: such tests are spread out (tests/conftest.py)."""
+    return [pytest.mark.waits] if fault == "stall" else []
+
+
 def _inject(gw: Gateway, sandbox: Sandbox, fault: str, times: int) -> None:
     if FAULTS[fault][0] == "sandbox":
         sandbox.fail_next(*[fault] * times)
@@ -152,7 +157,10 @@ MATRIX = [
     pytest.param(
         op,
         fault,
-        marks=[] if op == "get_customer" or fault == "502" else [pytest.mark.slow],
+        marks=[
+            *([] if op == "get_customer" or fault == "502" else [pytest.mark.slow]),
+            *_waits(fault),
+        ],
         id=f"{op}-{fault}",
     )
     for op in CALLS
@@ -173,7 +181,7 @@ async def test_idempotent_operation_recovers_within_max_retries(
     assert gw.attempts(METHOD[op]) == 3
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("fault", [pytest.param(f, marks=_waits(f)) for f in FAULTS])
 async def test_retries_stop_after_max_retries(make_client, gateway, upstream, fault):
     """Three faults, max_retries=2: three attempts, then the fault's error (nothing else sent)."""
     gw, _ = gateway
@@ -183,7 +191,13 @@ async def test_retries_stop_after_max_retries(make_client, gateway, upstream, fa
     assert gw.attempts("GET") == 3
 
 
-@pytest.mark.parametrize("fault", ["500", "502", "504", "stall", "drop-before", "drop-after"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(f, marks=_waits(f))
+        for f in ["500", "502", "504", "stall", "drop-before", "drop-after"]
+    ],
+)
 async def test_create_contact_is_sent_once_after_an_ambiguous_failure(
     make_client, gateway, upstream, fault
 ):

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from togai_customers._cli import app
 from togai_customers._operations import OPERATIONS
+from togai_customers_server import ServeOptions
 
 from ._serve_support import free_ports
 
@@ -112,3 +113,27 @@ def test_an_unknown_tool_name_stops_startup_with_exit_2(command: list[str]) -> N
     assert "delete-customers" in result.stderr
     for name in OPERATIONS:
         assert name.tool_name in result.stderr
+
+
+@pytest.mark.parametrize("command", [["serve"], ["mcp"]])
+def test_the_safety_options_are_read_from_the_environment(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TOGAI_READ_ONLY / TOGAI_TOOLS / TOGAI_ALLOW_UNCONFIRMED_DELETES reach the server's
+    options as the flags do (the process tests start servers with the flags)."""
+    from togai_customers_server import serve as serve_module
+
+    started: list[ServeOptions] = []
+    monkeypatch.setattr(serve_module, "serve", lambda options: started.append(options) or 0)
+    env = {
+        "TOGAI_API_KEY": "k",
+        "TOGAI_READ_ONLY": "1",
+        "TOGAI_TOOLS": "get-customer",
+        "TOGAI_ALLOW_UNCONFIRMED_DELETES": "1",
+    }
+    result = CliRunner().invoke(app, command, env=env)
+    assert result.exit_code == 0, result.output
+    (options,) = started
+    assert options.read_only is True
+    assert options.tools == ("get-customer",)
+    assert options.allow_unconfirmed_deletes is True
