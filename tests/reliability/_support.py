@@ -89,27 +89,3 @@ def customer_row(i: int) -> dict[str, str]:
         "city": "Springfield",
         "country": "US",
     }
-
-
-@contextmanager
-def serve_app_in_thread(app: Any) -> Iterator[str]:
-    """Serve any ASGI ``app`` on 127.0.0.1 (free port) in a thread; yields the base URL."""
-    import threading
-
-    import uvicorn
-
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="test-asgi-server", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10.0
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.005)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10.0)

@@ -28,8 +28,9 @@ from togai_customers import (
 )
 from togai_customers._operations import OPERATIONS
 from togai_customers_server.sandbox import Sandbox, SandboxTransport, create_app
+from togai_customers_server.sandbox._server import serve_app_in_thread
 
-from ._support import API_KEY, serve_app_in_thread
+from ._support import API_KEY
 
 Client = TogaiCustomers | AsyncTogaiCustomers
 
