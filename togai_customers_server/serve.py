@@ -116,6 +116,17 @@ class _Server(uvicorn.Server):
     def capture_signals(self) -> Generator[None, None, None]:
         yield
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's shutdown, then, on a forced stop (a second Ctrl-C), the app's lifespan
+        shutdown that uvicorn skips: left waiting, the lifespan would be cancelled when the loop
+        closes, and the app would log that as a traceback. It waits on no connection, only on
+        the app's own shutdown (``Server.lifespan`` is uvicorn's, set by its startup: there is no
+        public way to finish it)."""
+        await super().shutdown(sockets=sockets)
+        if self.force_exit:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.lifespan.shutdown(), GRACEFUL_SHUTDOWN_SECONDS)
+
 
 @contextlib.contextmanager
 def _sandbox(options: ServeOptions, key: str | None) -> Iterator[Any]:

@@ -140,3 +140,25 @@ async def test_serve_read_only_guards_both_surfaces(
     assert [r.method for r in togai_sandbox.requests] == ["GET"]
     assert "Read-only    yes" in out
     assert code == 0, err
+
+
+def test_ctrl_c_twice_stops_at_once_without_a_traceback() -> None:
+    """A second SIGINT forces the stop: exit 0 within seconds, and nothing but the banner
+    printed (no traceback from the apps' lifespans)."""
+    rest, mcp_port, sandbox = free_ports(3)
+    with serve_process(
+        "--sandbox", "--rest-port", str(rest), "--mcp-port", str(mcp_port),
+        "--sandbox-port", str(sandbox),
+    ) as proc:  # fmt: skip
+        for port in (rest, mcp_port, sandbox):
+            wait_until_listening(port, proc)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+        seconds = time.monotonic() - started
+    assert proc.returncode == 0, err
+    assert seconds < 5
+    assert "Traceback" not in err
+    assert "ERROR" not in err
