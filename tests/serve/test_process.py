@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx2
 from _server_support import cli_process
@@ -37,15 +39,23 @@ def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, str, f
     return proc.returncode, out, time.monotonic() - started
 
 
-async def test_serve_sandbox_shares_state_between_rest_and_mcp() -> None:
-    """A customer created over REST is visible over MCP; SIGINT exits 0 within seconds."""
+@contextmanager
+def _serve_sandbox(*flags: str) -> Iterator[tuple[subprocess.Popen[str], int, int]]:
+    """``serve --sandbox FLAGS`` on free ports, once all three listen; yields (the process, its
+    REST port, its MCP port)."""
     rest, mcp_port, sandbox = free_ports(3)
     with serve_process(
         "--sandbox", "--rest-port", str(rest), "--mcp-port", str(mcp_port),
-        "--sandbox-port", str(sandbox),
+        "--sandbox-port", str(sandbox), *flags,
     ) as proc:  # fmt: skip
         for port in (rest, mcp_port, sandbox):
             wait_until_listening(port, proc)
+        yield proc, rest, mcp_port
+
+
+async def test_serve_sandbox_shares_state_between_rest_and_mcp() -> None:
+    """A customer created over REST is visible over MCP; SIGINT exits 0 within seconds."""
+    with _serve_sandbox() as (proc, rest, mcp_port):
         with rest_client(rest) as http:
             created = http.post("/v1/customers", json=CUSTOMER)
             assert created.status_code == 201, created.text
@@ -77,14 +87,8 @@ async def test_serve_sandbox_shares_state_between_rest_and_mcp() -> None:
 
 async def test_serve_with_a_server_token_guards_both_surfaces() -> None:
     """--server-token: REST and MCP answer 401 without it and work with it; SIGTERM exits 0."""
-    rest, mcp_port, sandbox = free_ports(3)
     token = "tok-" + "x" * 20
-    with serve_process(
-        "--sandbox", "--rest-port", str(rest), "--mcp-port", str(mcp_port),
-        "--sandbox-port", str(sandbox), "--server-token", token,
-    ) as proc:  # fmt: skip
-        wait_until_listening(mcp_port, proc)
-        wait_until_listening(rest, proc)
+    with _serve_sandbox("--server-token", token) as (proc, rest, mcp_port):
         with rest_client(rest) as http:
             assert http.get("/v1/customers").status_code == 401
         with rest_client(rest, token) as http:
@@ -145,13 +149,7 @@ async def test_serve_read_only_guards_both_surfaces(
 def test_ctrl_c_twice_stops_at_once_without_a_traceback() -> None:
     """A second SIGINT forces the stop: exit 0 within seconds, and nothing but the banner
     printed (no traceback from the apps' lifespans)."""
-    rest, mcp_port, sandbox = free_ports(3)
-    with serve_process(
-        "--sandbox", "--rest-port", str(rest), "--mcp-port", str(mcp_port),
-        "--sandbox-port", str(sandbox),
-    ) as proc:  # fmt: skip
-        for port in (rest, mcp_port, sandbox):
-            wait_until_listening(port, proc)
+    with _serve_sandbox() as (proc, _, _):
         started = time.monotonic()
         proc.send_signal(signal.SIGINT)
         time.sleep(0.05)
