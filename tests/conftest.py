@@ -29,6 +29,7 @@ def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "TOGAI_API_KEY", "TOGAI_BASE_URL", "TOGAI_LOG", "TOGAI_SERVER_TOKEN", "TOGAI_FORWARD_AUTH",
         "TOGAI_READ_ONLY", "TOGAI_TOOLS", "TOGAI_ALLOW_UNCONFIRMED_DELETES", "TOGAI_HOST",
+        "TOGAI_STATELESS", "TOGAI_SESSION_IDLE", "TOGAI_MAX_SESSIONS",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 

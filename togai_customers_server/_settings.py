@@ -6,6 +6,7 @@ Also the one place that decides which operations the MCP server exposes
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,8 +25,21 @@ __all__ = ["ServeOptions", "UnknownToolError", "exposed_operations", "options_fr
 _FORWARDED_KEY = "forwarded-per-request"
 
 
+#: Seconds an idle MCP session is kept (30 minutes, the mcp SDK's default too).
+DEFAULT_SESSION_IDLE = 30 * 60.0
+#: Open MCP sessions at most, per process. An idle session holds about 40 KiB (benchmark 5:
+#: 10,000 took 366 MiB), so this bounds a flood of ``initialize`` calls at about 40 MiB; the
+#: mcp SDK's own default, 10,000, would allow 0.4 GB.
+DEFAULT_MAX_SESSIONS = 1_000
+
+
 def _names(value: Iterable[str] | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(value)
+
+
+def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{attribute.name} must be a positive number (got {value!r})")
 
 
 @attrs.frozen(kw_only=True)
@@ -59,6 +73,14 @@ class ServeOptions:
     tools: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
     #: Destructive tools run without asking the person to confirm (logged as a warning).
     allow_unconfirmed_deletes: bool = False
+    #: MCP over HTTP keeps no session (today's scale-out mode; env TOGAI_STATELESS): a client
+    #: with the 2025-11-25 handshake then cannot be asked to confirm a delete.
+    stateless: bool = False
+    #: Seconds an MCP session may stay idle before it is closed (env TOGAI_SESSION_IDLE).
+    session_idle: float = attrs.field(default=DEFAULT_SESSION_IDLE, validator=_positive)
+    #: Most MCP sessions open at once; past it, opening one answers 503 (env
+    #: TOGAI_MAX_SESSIONS).
+    max_sessions: int = attrs.field(default=DEFAULT_MAX_SESSIONS, validator=_positive)
 
     def has_upstream_key(self) -> bool:
         """Whether calls upstream can be authenticated: a key (or TOGAI_API_KEY), or callers'."""
@@ -143,8 +165,9 @@ def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
     ``TOGAI_API_KEY``, ``TOGAI_BASE_URL``, ``TOGAI_SERVER_TOKEN``, ``TOGAI_FORWARD_AUTH``
     (true/false), ``TOGAI_TIMEOUT`` (seconds), ``TOGAI_MAX_RETRIES``, ``TOGAI_READ_ONLY``
     (true/false), ``TOGAI_TOOLS`` (comma-separated tool names), ``TOGAI_ALLOW_UNCONFIRMED_DELETES``
-    (true/false) and ``TOGAI_HOST`` (the address the server is bound to; a non-loopback one turns
-    off the MCP endpoint's loopback-only Host check).
+    (true/false), ``TOGAI_HOST`` (the address the server is bound to; a non-loopback one turns
+    off the MCP endpoint's loopback-only Host check), ``TOGAI_STATELESS`` (true/false),
+    ``TOGAI_SESSION_IDLE`` (seconds) and ``TOGAI_MAX_SESSIONS``.
     """
     env = os.environ if environ is None else environ
     defaults = ServeOptions()
@@ -159,4 +182,7 @@ def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
         tools=parse_tool_names(env.get("TOGAI_TOOLS")),
         allow_unconfirmed_deletes=_env_bool(env, "TOGAI_ALLOW_UNCONFIRMED_DELETES"),
         host=env.get("TOGAI_HOST", "").strip() or defaults.host,
+        stateless=_env_bool(env, "TOGAI_STATELESS"),
+        session_idle=_env_number(env, "TOGAI_SESSION_IDLE", float, defaults.session_idle),
+        max_sessions=_env_number(env, "TOGAI_MAX_SESSIONS", int, defaults.max_sessions),
     )

@@ -48,6 +48,8 @@ class _Surface:
     label: str
     app: Any
     lifespan: Literal["on", "off"] = "on"
+    #: Called as soon as the process is asked to stop (before uvicorn waits for connections).
+    on_stop: Callable[[], None] | None = None
 
 
 def check_options(options: ServeOptions) -> None:
@@ -151,6 +153,9 @@ async def _run(surfaces: list[_Surface], sockets: list[socket.socket], out: Text
     ]
 
     def stop(force: bool = False) -> None:
+        for surface in surfaces:
+            if surface.on_stop is not None:
+                surface.on_stop()  # e.g. MCP: no open confirmation question holds the shutdown
         for server in servers:
             if server.should_exit and force:
                 server.force_exit = True
@@ -221,6 +226,7 @@ def _describe(options: ServeOptions, out: TextIO, *, sandbox_key: bool = False) 
 
         tools = ", ".join(op.tool_name for op in exposed_operations(OPERATIONS, options))
         lines.append(f"  MCP tools    {tools or 'none'}")
+        lines.append(f"  MCP sessions {_sessions(options)}")
     if options.read_only:
         lines.append("  Read-only    yes: no tool or route can change anything")
     if options.sandbox:
@@ -239,6 +245,14 @@ def _describe(options: ServeOptions, out: TextIO, *, sandbox_key: bool = False) 
             f"  export TOGAI_BASE_URL={options.base_url} TOGAI_API_KEY={key}",
         ]
     print("\n".join(lines), file=out, flush=True)
+
+
+def _sessions(options: ServeOptions) -> str:
+    if options.stateless:
+        return "none (--stateless): 2025-11-25 clients cannot be asked to confirm a delete"
+    idle = options.session_idle
+    span = f"{idle / 60:g} min" if idle >= 60 else f"{idle:g} s"
+    return f"for 2025-11-25 clients, closed after {span} idle, at most {options.max_sessions:,}"
 
 
 async def _serve(options: ServeOptions, out: TextIO) -> int:
@@ -291,7 +305,8 @@ async def _serve(options: ServeOptions, out: TextIO) -> int:
             if options.mcp:
                 from .mcp import create_mcp_app
 
-                surfaces.append(_Surface("MCP server", create_mcp_app(options, client=client)))
+                mcp_app = create_mcp_app(options, client=client)
+                surfaces.append(_Surface("MCP server", mcp_app, on_stop=mcp_app.close))
             _describe(options, out, sandbox_key=key is not None)
             return await _run(surfaces, [sockets[s.label] for s in surfaces], out)
         finally:

@@ -4,7 +4,7 @@ the safety flags as the CLI takes them, and the delete confirmation on each tran
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,12 +88,26 @@ async def _http_cli(
     assert code == 0, err
 
 
-@pytest.fixture
-def http_mcp(togai_sandbox_url: str) -> Iterator[str]:
-    """The MCP app (default options) on a real socket in this process; yields the /mcp URL."""
-    app = create_mcp_app(ServeOptions(base_url=togai_sandbox_url, api_key="test"))
+@contextmanager
+def _http_app(upstream: str, **options: Any) -> Iterator[str]:
+    """The MCP app on a real socket in this process; yields the /mcp URL."""
+    app = create_mcp_app(ServeOptions(base_url=upstream, api_key="test", **options))
     with asgi_in_thread(app) as base:
         yield base + "/mcp"
+
+
+@pytest.fixture
+def http_mcp(togai_sandbox_url: str) -> Iterator[str]:
+    """The MCP app (default options: sessions) on a real socket; yields the /mcp URL."""
+    with _http_app(togai_sandbox_url) as url:
+        yield url
+
+
+@pytest.fixture
+def stateless_mcp(togai_sandbox_url: str) -> Iterator[str]:
+    """The MCP app with ``stateless=True`` (``--stateless``) on a real socket."""
+    with _http_app(togai_sandbox_url, stateless=True) as url:
+        yield url
 
 
 async def _customers(client: AsyncTogaiCustomers, *ids: str) -> None:
@@ -220,25 +234,29 @@ async def test_confirmation_over_stdio(
     assert all("cannot be undone" in q.message for q in person.questions)
 
 
+@pytest.mark.parametrize("stateless", [False, True], ids=["sessions", "stateless"])
 async def test_confirmation_over_http_2026(
-    http_mcp: str, togai_async_client: AsyncTogaiCustomers
+    togai_sandbox_url: str, togai_async_client: AsyncTogaiCustomers, stateless: bool
 ) -> None:
-    """Streamable HTTP with protocol 2026-07-28: asked through InputRequiredResult, as on stdio."""
+    """Streamable HTTP with protocol 2026-07-28: asked through InputRequiredResult, as on stdio,
+    whether the server keeps sessions or not (these calls never open one)."""
     person = Person()
-    async with (
-        Client(http_mcp, elicitation_callback=person) as agent,
-        Client(http_mcp) as blind,
-    ):
-        assert agent.protocol_version == "2026-07-28"
-        outcomes = await _delete_each_way(agent, blind, person, togai_async_client)
+    with _http_app(togai_sandbox_url, stateless=stateless) as url:
+        async with (
+            Client(url, elicitation_callback=person) as agent,
+            Client(url) as blind,
+        ):
+            assert agent.protocol_version == "2026-07-28"
+            outcomes = await _delete_each_way(agent, blind, person, togai_async_client)
     _check(outcomes, EXPECTED)
     assert len(person.questions) == 4
 
 
-async def test_confirmation_over_http_legacy_fails_closed(
-    http_mcp: str, togai_async_client: AsyncTogaiCustomers, togai_sandbox: Sandbox
+async def test_confirmation_over_http_legacy_session(
+    http_mcp: str, togai_async_client: AsyncTogaiCustomers
 ) -> None:
-    """Legacy handshake over stateless HTTP cannot be asked: refused, saying how to fix it."""
+    """Legacy handshake over HTTP with sessions (the default): asked on the call's own stream;
+    accept deletes, unticked/decline/cancel refuse, no elicitation capability refuses."""
     person = Person()
     async with (
         Client(http_mcp, mode="legacy", elicitation_callback=person) as agent,
@@ -246,9 +264,26 @@ async def test_confirmation_over_http_legacy_fails_closed(
     ):
         assert agent.protocol_version == "2025-11-25"
         outcomes = await _delete_each_way(agent, blind, person, togai_async_client)
+    _check(outcomes, EXPECTED)
+    assert len(person.questions) == 4
+    assert all("cannot be undone" in q.message for q in person.questions)
+
+
+async def test_confirmation_over_http_legacy_fails_closed_when_stateless(
+    stateless_mcp: str, togai_async_client: AsyncTogaiCustomers, togai_sandbox: Sandbox
+) -> None:
+    """Legacy handshake over --stateless HTTP cannot be asked: refused, saying how to fix it."""
+    person = Person()
+    async with (
+        Client(stateless_mcp, mode="legacy", elicitation_callback=person) as agent,
+        Client(stateless_mcp, mode="legacy") as blind,
+    ):
+        assert agent.protocol_version == "2025-11-25"
+        outcomes = await _delete_each_way(agent, blind, person, togai_async_client)
     _check(outcomes, dict.fromkeys(EXPECTED, NO_BACK_CHANNEL))
     assert person.questions == []
     assert "2026-07-28" in NO_BACK_CHANNEL
+    assert "--stateless" in NO_BACK_CHANNEL
     assert "--allow-unconfirmed-deletes" in NO_BACK_CHANNEL
     assert [r for r in togai_sandbox.requests if r.method == "DELETE"] == []
 

@@ -88,7 +88,8 @@ def test_serve_is_listed_with_its_options() -> None:
     for option in (
         "--host", "--rest-port", "--mcp-port", "--sandbox-port", "--no-rest", "--no-mcp",
         "--server-token", "--insecure", "--forward-auth", "--sandbox", "--sandbox-db",
-        "--read-only", "--tools", "--allow-unconfirmed-deletes",
+        "--read-only", "--tools", "--allow-unconfirmed-deletes", "--stateless",
+        "--session-idle", "--max-sessions",
     ):  # fmt: skip
         assert option in result.stdout, option
 
@@ -137,3 +138,46 @@ def test_the_safety_options_are_read_from_the_environment(
     assert options.read_only is True
     assert options.tools == ("get-customer",)
     assert options.allow_unconfirmed_deletes is True
+
+
+@pytest.mark.parametrize("command", [["serve"], ["mcp"]])
+def test_the_session_options_reach_the_server(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sessions by default (30 min idle, 1,000 at most); --stateless / --session-idle /
+    --max-sessions and TOGAI_STATELESS / TOGAI_SESSION_IDLE / TOGAI_MAX_SESSIONS set them."""
+    from togai_customers_server import serve as serve_module
+
+    started: list[ServeOptions] = []
+    monkeypatch.setattr(serve_module, "serve", lambda options: started.append(options) or 0)
+    runs = [
+        ([], {}),
+        (["--stateless", "--session-idle", "90", "--max-sessions", "7"], {}),
+        ([], {"TOGAI_STATELESS": "1", "TOGAI_SESSION_IDLE": "2.5", "TOGAI_MAX_SESSIONS": "3"}),
+    ]
+    for flags, env in runs:
+        result = CliRunner().invoke(app, [*command, *flags], env={"TOGAI_API_KEY": "k", **env})
+        assert result.exit_code == 0, result.output
+    got = [(o.stateless, o.session_idle, o.max_sessions) for o in started]
+    assert got == [(False, 1800.0, 1_000), (True, 90.0, 7), (True, 2.5, 3)]
+
+
+@pytest.mark.parametrize(
+    "flags", [["--session-idle", "0"], ["--session-idle", "-5"], ["--max-sessions", "0"]]
+)
+def test_session_bounds_must_be_positive(flags: list[str]) -> None:
+    """A session idle time or cap of zero or less: exit 2 naming the option."""
+    result = CliRunner().invoke(app, ["serve", "--sandbox", *flags], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert flags[0] in result.stderr
+
+
+def test_session_bounds_from_the_environment_are_checked() -> None:
+    """options_from_env refuses a session idle time or cap that is not a positive number."""
+    from togai_customers_server._settings import options_from_env
+
+    with pytest.raises(ValueError, match="TOGAI_SESSION_IDLE"):
+        options_from_env({"TOGAI_SESSION_IDLE": "soon"})
+    with pytest.raises(ValueError, match="max_sessions"):
+        options_from_env({"TOGAI_MAX_SESSIONS": "0"})
+    assert options_from_env({}).stateless is False

@@ -1,13 +1,17 @@
-"""Two ``serve`` processes on one upstream share traffic with no affinity; GET /mcp and shutdown.
+"""Two ``serve --stateless`` processes on one upstream share traffic with no affinity; GET /mcp
+and shutdown, with and without MCP sessions.
 
 The upstream is one sandbox (served from this process, so its request log can be read); two
-``togai-customers serve`` processes point at it. Calls alternate between the processes like a
-round-robin load balancer would send them: REST and MCP, a paging walk whose pages come from
-different processes, and a confirmed delete whose question and answer reach different processes.
+``togai-customers serve --stateless`` processes point at it. Calls alternate between the
+processes like a round-robin load balancer would send them: REST and MCP, a paging walk whose
+pages come from different processes, and a confirmed delete whose question and answer reach
+different processes. (With sessions, the default, replicas need affinity: tests/interop.)
 """
 
 from __future__ import annotations
 
+import json
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -20,7 +24,7 @@ from _server_support import cli_process, free_ports, stop, wait_until_listening
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from togai_customers_server.mcp._confirm import NO_BACK_CHANNEL
+from togai_customers_server.mcp._confirm import NO_BACK_CHANNEL, STOPPING
 from togai_customers_server.sandbox import Sandbox
 from togai_customers_server.serve import GRACEFUL_SHUTDOWN_SECONDS
 
@@ -82,11 +86,34 @@ async def _yes(ctx: Any, params: Any) -> Any:
     return ElicitResult(action="accept", content={"confirm": True})
 
 
+def _get_mcp(port: int, headers: dict[str, str]) -> tuple[int, str | None, float]:
+    started = time.monotonic()
+    with httpx.stream(
+        "GET", f"http://127.0.0.1:{port}/mcp", headers=headers, timeout=2.0
+    ) as response:
+        response.read()
+        return response.status_code, response.headers.get("allow"), time.monotonic() - started
+
+
+#: GET /mcp as clients send it: without a protocol version, and with each one.
+GET_HEADERS = {
+    "no-version": {"Accept": "text/event-stream"},
+    "2025-11-25": {"Accept": "text/event-stream", "MCP-Protocol-Version": "2025-11-25"},
+    "2026-07-28": {"Accept": "text/event-stream", "MCP-Protocol-Version": "2026-07-28"},
+}
+
+
 async def test_two_processes_share_rest_and_mcp_traffic(
     togai_sandbox_url: str, togai_sandbox: Sandbox
 ) -> None:
-    """Alternating calls: REST writes and a paging walk, MCP calls and a confirmed delete."""
-    with serve_pair(togai_sandbox_url) as (a, b):
+    """--stateless, alternating calls: REST writes and a paging walk, MCP calls and a confirmed
+    delete; a legacy client's calls spread too (its delete fails closed); GET /mcp is 405."""
+    with serve_pair(togai_sandbox_url, "--stateless") as (a, b):
+        # GET /mcp: 405 Allow: POST at once, whatever the protocol header (no idle stream).
+        for name, headers in GET_HEADERS.items():
+            status, allow, seconds = _get_mcp(a.mcp, headers)
+            assert (status, allow) == (405, "POST"), name
+            assert seconds < 1.0, name
         rest = [httpx.Client(base_url=f"http://127.0.0.1:{p.rest}", timeout=10.0) for p in (a, b)]
         # REST: creates alternate; each page of the walk comes from the other process.
         for i in range(5):
@@ -158,25 +185,9 @@ async def test_two_processes_share_rest_and_mcp_traffic(
     assert deletes == ["/customers/r0"]
 
 
-def _get_mcp(port: int, headers: dict[str, str]) -> tuple[int, str | None, float]:
-    started = time.monotonic()
-    with httpx.stream(
-        "GET", f"http://127.0.0.1:{port}/mcp", headers=headers, timeout=2.0
-    ) as response:
-        response.read()
-        return response.status_code, response.headers.get("allow"), time.monotonic() - started
-
-
-#: GET /mcp as clients send it: without a protocol version, and with each one.
-GET_HEADERS = {
-    "no-version": {"Accept": "text/event-stream"},
-    "2025-11-25": {"Accept": "text/event-stream", "MCP-Protocol-Version": "2025-11-25"},
-    "2026-07-28": {"Accept": "text/event-stream", "MCP-Protocol-Version": "2026-07-28"},
-}
-
-
 def test_get_mcp_answers_405_at_once(togai_sandbox_url: str) -> None:
-    """GET /mcp is 405 Allow: POST immediately, whatever the protocol header (no idle stream)."""
+    """GET /mcp is 405 immediately, whatever the protocol header (no idle stream); Allow names
+    DELETE, which ends a session. (--stateless: Allow: POST, in the test above.)"""
     (port,) = free_ports(1)
     args = ["--base-url", togai_sandbox_url, "--api-key", "test", "mcp", "--port", str(port)]
     with cli_process(*args) as proc:  # one server for the three GETs: each is its own request
@@ -184,34 +195,89 @@ def test_get_mcp_answers_405_at_once(togai_sandbox_url: str) -> None:
         answers = {name: _get_mcp(port, headers) for name, headers in GET_HEADERS.items()}
         code, _, err, _ = stop(proc)
     for name, (status, allow, seconds) in answers.items():
-        assert (status, allow) == (405, "POST"), name
+        assert (status, allow) == (405, "POST, DELETE"), name
         assert seconds < 1.0, name
     assert code == 0, err
 
 
-def test_sigint_with_open_connections_exits_at_once(togai_sandbox_url: str) -> None:
-    """Open GET /mcp, keep-alive and idle connections: SIGINT exits 0 at once (without waiting
-    out the graceful shutdown period for them), no traceback."""
+MCP = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+def _open_session(http: httpx.Client, url: str) -> dict[str, str]:
+    """A 2025-11-25 session that can show forms, by hand; the headers of its later requests."""
+    params = {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {"elicitation": {"form": {}}},
+        "clientInfo": {"name": "by-hand", "version": "1"},
+    }
+    opened = http.post(
+        url, headers=MCP, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}
+    )
+    assert opened.status_code == 200, opened.text
+    headers = MCP | {
+        "Mcp-Session-Id": opened.headers["mcp-session-id"],
+        "MCP-Protocol-Version": "2025-11-25",
+    }
+    done = http.post(
+        url, headers=headers, json={"jsonrpc": "2.0", "method": "notifications/initialized"}
+    )
+    assert done.status_code == 202
+    return headers
+
+
+def test_sigint_with_open_connections_exits_at_once(
+    togai_sandbox_url: str, togai_sandbox: Sandbox
+) -> None:
+    """Open GET /mcp, keep-alive and idle connections, idle MCP sessions and a delete waiting
+    for the person's answer: SIGINT exits 0 at once (without waiting out the graceful shutdown
+    period), the waiting call is answered "not deleted", nothing is deleted, no traceback."""
     rest, mcp = free_ports(2)
     args = ["--base-url", togai_sandbox_url, "--api-key", "test", "serve"]
+    url = f"http://127.0.0.1:{mcp}/mcp"
     with cli_process(*args, "--rest-port", str(rest), "--mcp-port", str(mcp)) as proc:
         wait_until_listening(rest, proc)
         wait_until_listening(mcp, proc)
         keep_alive = httpx.Client(timeout=5.0)
         assert keep_alive.get(f"http://127.0.0.1:{rest}/health").status_code == 200
-        assert keep_alive.get(f"http://127.0.0.1:{mcp}/mcp").status_code == 405
+        assert keep_alive.get(url).status_code == 405
+        created = keep_alive.post(f"http://127.0.0.1:{rest}/v1/customers", json=_customer("kept"))
+        assert created.status_code == 201, created.text
         idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for port in (rest, mcp)]
+        sessions = httpx.Client(timeout=5.0)
+        for _ in range(3):
+            asking = _open_session(sessions, url)  # the last one asks; the others stay idle
         stream = httpx.Client(timeout=5.0)
-        with stream.stream(
-            "GET", f"http://127.0.0.1:{mcp}/mcp", headers={"Accept": "text/event-stream"}
-        ) as held:
+        call = {"name": "delete-customer", "arguments": {"customer_id": "kept"}}
+        events: list[dict[str, Any]] = []
+        with (
+            stream.stream("GET", url, headers={"Accept": "text/event-stream"}) as held,
+            sessions.stream(
+                "POST",
+                url,
+                headers=asking,
+                json={"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call},
+            ) as question,
+        ):
             assert held.status_code == 405
-            code, out, err, seconds = stop(proc)
+            assert question.status_code == 200
+            for line in question.iter_lines():
+                if not line.startswith("data: "):
+                    continue
+                events.append(json.loads(line[len("data: ") :]))
+                if events[-1].get("method") == "elicitation/create":
+                    started = time.monotonic()
+                    proc.send_signal(signal.SIGINT)  # the person has not answered
+            out, err = proc.communicate(timeout=15)
+            seconds = time.monotonic() - started
         for sock in idle:
             sock.close()
-        keep_alive.close()
-        stream.close()
-    assert code == 0, err
-    # About 0.6 s on an idle machine; waiting for the open connections would take the period.
+        for client in (keep_alive, sessions, stream):
+            client.close()
+    assert proc.returncode == 0, err
+    # About 0.7 s on an idle machine; waiting for the open streams would take the period.
     assert seconds < GRACEFUL_SHUTDOWN_SECONDS
     assert "Traceback" not in err + out
+    result = events[-1]["result"]
+    assert result["isError"] is True
+    assert result["content"][0]["text"] == STOPPING
+    assert [r for r in togai_sandbox.requests if r.method == "DELETE"] == []

@@ -182,6 +182,46 @@ _AllowUnconfirmed = Annotated[
 ]
 
 
+def _check_positive(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter(f"must be more than 0 (got {value:g})")
+    return value
+
+
+_Stateless = Annotated[
+    bool,
+    typer.Option(
+        "--stateless",
+        envvar="TOGAI_STATELESS",
+        help="MCP over HTTP keeps no session: any replica can serve any request, but a client "
+        "with the 2025-11-25 handshake cannot be asked to confirm a delete (refused).",
+    ),
+]
+_SessionIdle = Annotated[
+    float,
+    typer.Option(
+        "--session-idle",
+        envvar="TOGAI_SESSION_IDLE",
+        metavar="SECONDS",
+        callback=_check_positive,
+        help="Close an MCP session after this long without a request (HTTP).",
+    ),
+]
+_MaxSessions = Annotated[
+    int,
+    typer.Option(
+        "--max-sessions",
+        envvar="TOGAI_MAX_SESSIONS",
+        min=1,
+        help="Most MCP sessions open at once; opening another answers 503 (HTTP).",
+    ),
+]
+
+
+def _sessions(stateless: bool, session_idle: float, max_sessions: int) -> dict[str, Any]:
+    return {"stateless": stateless, "session_idle": session_idle, "max_sessions": max_sessions}
+
+
 class _ServerWarnings(logging.StreamHandler):  # type: ignore[type-arg]
     """The servers' warnings (e.g. --allow-unconfirmed-deletes) on whatever stderr is now."""
 
@@ -194,12 +234,15 @@ def _safety(read_only: bool, tools: str | None, allow_unconfirmed: bool) -> dict
     """The safety options as ``ServeOptions`` fields; the servers' warnings shown on stderr."""
     from togai_customers_server._settings import parse_tool_names
 
-    logger = logging.getLogger("togai_customers_server")
-    if not any(isinstance(h, _ServerWarnings) for h in logger.handlers):
-        handler = _ServerWarnings()
-        handler.setLevel(logging.WARNING)
-        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        logger.addHandler(handler)
+    # Ours, and the mcp SDK's session manager's: a session refused to another caller's
+    # credential, or the cap on open sessions reached.
+    for name in ("togai_customers_server", "mcp.server.streamable_http_manager"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, _ServerWarnings) for h in logger.handlers):
+            handler = _ServerWarnings()
+            handler.setLevel(logging.WARNING)
+            handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+            logger.addHandler(handler)
     return {
         "read_only": read_only,
         "tools": parse_tool_names(tools),
@@ -254,6 +297,9 @@ def _register_serve(app: typer.Typer) -> None:
         read_only: _ReadOnly = False,
         tools: _Tools = None,
         allow_unconfirmed_deletes: _AllowUnconfirmed = False,
+        stateless: _Stateless = False,
+        session_idle: _SessionIdle = 1800.0,
+        max_sessions: _MaxSessions = 1_000,
     ) -> None:
         """Run the REST adapter (8080) and the MCP server (9090) in one process; Ctrl-C stops.
 
@@ -278,6 +324,7 @@ def _register_serve(app: typer.Typer) -> None:
                 sandbox=sandbox,
                 sandbox_db=sandbox_db,
                 **_safety(read_only, tools, allow_unconfirmed_deletes),
+                **_sessions(stateless, session_idle, max_sessions),
             )
         )
 
@@ -303,6 +350,9 @@ def _register_mcp(app: typer.Typer) -> None:
         read_only: _ReadOnly = False,
         tools: _Tools = None,
         allow_unconfirmed_deletes: _AllowUnconfirmed = False,
+        stateless: _Stateless = False,
+        session_idle: _SessionIdle = 1800.0,
+        max_sessions: _MaxSessions = 1_000,
     ) -> None:
         """Run only the MCP server: streamable HTTP at http://HOST:PORT/mcp, or --stdio.
 
@@ -324,6 +374,7 @@ def _register_mcp(app: typer.Typer) -> None:
             sandbox=sandbox,
             sandbox_db=sandbox_db,
             **_safety(read_only, tools, allow_unconfirmed_deletes),
+            **_sessions(stateless, session_idle, max_sessions),
         )
         if not stdio:
             _run_serve(options)

@@ -7,6 +7,7 @@ MCP SDK (imports are absolute).
 from ._server import (
     INSTRUCTIONS,
     MCP_PATH,
+    McpHttpApp,
     create_mcp_app,
     create_mcp_server,
     instructions,
@@ -16,6 +17,7 @@ from ._server import (
 __all__ = [
     "INSTRUCTIONS",
     "MCP_PATH",
+    "McpHttpApp",
     "create_mcp_app",
     "create_mcp_server",
     "instructions",

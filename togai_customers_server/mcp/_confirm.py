@@ -9,17 +9,23 @@ else is ever asked in the form (never a secret).
   asks the person and retries the call with the answer in ``inputResponses``. Nothing is kept on
   the server between the two rounds, so they may reach different processes.
 * On a 2025-11-25 (legacy handshake) connection the question is a server-to-client
-  ``elicitation/create`` request on the call's own channel (stdio, in memory). Stateless HTTP
-  has no such channel for a legacy client, so the call is refused, saying how to get the
-  question asked.
+  ``elicitation/create`` request on the call's own channel: stdio, in memory, or the call's SSE
+  stream in an HTTP session (the default). An HTTP server started with ``--stateless`` has no
+  such channel for a legacy client, so the call is refused there, saying how to get the
+  question asked. While the server waits for the answer, the call's stream stays open; when the
+  server stops, :meth:`PendingQuestions.close` ends every wait at once with a refusal (nothing
+  deleted), so no open question holds up the shutdown.
 * A client that declared no form elicitation is refused. Only ``accept`` with ``confirm: true``
   lets the call go on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import anyio
 from mcp import MCPError
 from mcp.server import ServerRequestContext
 from mcp.types import (
@@ -37,7 +43,13 @@ from togai_customers._operations import OPERATIONS, Operation
 
 from ._tools import error_result
 
-__all__ = ["CONFIRM_KEY", "CONFIRM_SCHEMA", "Confirmation", "needs_confirmation"]
+__all__ = [
+    "CONFIRM_KEY",
+    "CONFIRM_SCHEMA",
+    "Confirmation",
+    "PendingQuestions",
+    "needs_confirmation",
+]
 
 #: The key of the question in ``inputRequests`` / ``inputResponses``.
 CONFIRM_KEY = "confirm"
@@ -62,7 +74,8 @@ NO_BACK_CHANNEL = (
     "not deleted: this connection cannot carry the confirmation question (MCP protocol "
     "2025-11-25 over stateless HTTP, where the server cannot send a request back to the "
     "client), and this server deletes only after a person confirms. Reconnect with protocol "
-    f"2026-07-28 or over stdio to be asked; or {_OPT_OUT}."
+    "2026-07-28 or over stdio to be asked; or the server's operator can start it without "
+    "--stateless (HTTP sessions), or with --allow-unconfirmed-deletes."
 )
 
 NO_FORM = (
@@ -72,6 +85,11 @@ NO_FORM = (
 )
 
 _DO_NOT_RETRY = "Do not call it again unless the person asks you to."
+
+STOPPING = (
+    "not deleted: the server is stopping and stopped waiting for the person's answer; nothing "
+    "was deleted. Call it again once the server is back, and the person will be asked again."
+)
 
 REFUSED = {
     "decline": f"not deleted: the person declined. {_DO_NOT_RETRY}",
@@ -133,15 +151,51 @@ def judge(answer: object) -> CallToolResult | None:
     return error_result(REFUSED[answer.action])
 
 
+class PendingQuestions:
+    """The questions a server is waiting on a person to answer (2025-11-25 sessions), so that a
+    stopping server can end those waits at once instead of holding their streams open."""
+
+    def __init__(self) -> None:
+        self._waits: set[anyio.CancelScope] = set()
+        self.closed = False
+
+    def __len__(self) -> int:
+        return len(self._waits)
+
+    @contextmanager
+    def waiting(self) -> Iterator[anyio.CancelScope]:
+        """A cancel scope around one wait for an answer, cancelled by :meth:`close`."""
+        scope = anyio.CancelScope()
+        if self.closed:
+            scope.cancel()
+        self._waits.add(scope)
+        try:
+            with scope:
+                yield scope
+        finally:
+            self._waits.discard(scope)
+
+    def close(self) -> None:
+        """End every wait now, and any later one at once (the server is stopping)."""
+        self.closed = True
+        for scope in list(self._waits):
+            scope.cancel()
+
+
 class Confirmation:
     """The confirmation of one call of a destructive tool."""
 
     def __init__(
-        self, op: Operation[Any], arguments: dict[str, Any], client: AsyncTogaiCustomers
+        self,
+        op: Operation[Any],
+        arguments: dict[str, Any],
+        client: AsyncTogaiCustomers,
+        pending: PendingQuestions | None = None,
     ) -> None:
         self.op = op
         self.arguments = arguments
         self.client = client
+        self.pending = pending if pending is not None else PendingQuestions()
 
     async def message(self) -> str:
         """The question, naming what goes (fetched first; a TogaiError if it cannot be)."""
@@ -164,8 +218,8 @@ class Confirmation:
         if modern and params.input_responses and CONFIRM_KEY in params.input_responses:
             return judge(params.input_responses[CONFIRM_KEY])  # the retry, with the answer
         message = await self.message()
-        # A legacy session over stateless HTTP has no back-channel, nor the capabilities of its
-        # handshake (each POST is a session of its own): check the channel first.
+        # A legacy client over stateless HTTP (--stateless) has no back-channel, nor the
+        # capabilities of its handshake (each POST is a session of its own): check it first.
         if not modern and not ctx.session.can_send_request:
             return error_result(NO_BACK_CHANNEL)
         if not _can_show_a_form(ctx):
@@ -173,13 +227,17 @@ class Confirmation:
         if modern:  # ask by returning the question; the client retries with the answer
             question = ElicitRequestFormParams(message=message, requested_schema=CONFIRM_SCHEMA)
             return InputRequiredResult(input_requests={CONFIRM_KEY: ElicitRequest(params=question)})
+        answer: object = None
         try:
-            answer = await ctx.session.elicit_form(
-                message, CONFIRM_SCHEMA, related_request_id=ctx.request_id
-            )
+            with self.pending.waiting() as wait:
+                answer = await ctx.session.elicit_form(
+                    message, CONFIRM_SCHEMA, related_request_id=ctx.request_id
+                )
         except MCPError as exc:
             return error_result(
                 f"not deleted: the confirmation question could not be asked "
                 f"({exc.error.message}); {_OPT_OUT}."
             )
+        if wait.cancelled_caught:
+            return error_result(STOPPING)
         return judge(answer)

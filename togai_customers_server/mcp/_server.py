@@ -1,10 +1,12 @@
 """The MCP server: one tool per exposed row over one shared SDK client, streamable HTTP or stdio.
 
 Built on mcp's documented low-level :class:`mcp.server.Server` (``on_list_tools`` /
-``on_call_tool``), so the schemas, the argument errors and every result are exactly ours. The
-server keeps no state between requests: over HTTP it is stateless with JSON answers, and the
-confirmation a destructive tool asks for travels with the request (see :mod:`._confirm`), so any
-number of processes can serve one client behind any load balancer.
+``on_call_tool``), so the schemas, the argument errors and every result are exactly ours. Over
+HTTP, clients with the 2025-11-25 handshake get an MCP session (the SDK's session manager, bound
+to the caller: see :mod:`._sessions`), so a destructive tool can ask its confirmation question on
+the call's own stream; replicas then need affinity on ``Mcp-Session-Id``. Protocol 2026-07-28
+calls keep no state on the server (the confirmation travels with the request, see
+:mod:`._confirm`) and may reach any process. With ``--stateless`` no session is kept at all.
 """
 
 from __future__ import annotations
@@ -46,12 +48,15 @@ from .._security import (
     is_loopback,
 )
 from .._settings import ServeOptions, exposed_operations, options_from_env
-from ._confirm import Confirmation, needs_confirmation
+from ._confirm import Confirmation, PendingQuestions, needs_confirmation
+from ._sessions import CallerBinding, McpHttpApp
 from ._tools import ToolSpec, arguments_error_text, error_result, error_text, success_result
 
 __all__ = [
     "INSTRUCTIONS",
     "MCP_PATH",
+    "McpHttpApp",
+    "NoStandaloneStream",
     "create_mcp_app",
     "create_mcp_server",
     "instructions",
@@ -148,6 +153,13 @@ class _Refusal(Exception):
     """A call refused before it reached Togai; the text goes to the agent as an error result."""
 
 
+class _TogaiServer(Server[_State]):
+    """mcp's ``Server``, knowing the confirmation questions it waits on (so that the HTTP app
+    can end those waits when the process stops; see :class:`McpHttpApp`)."""
+
+    pending: PendingQuestions
+
+
 def create_mcp_server(
     options: ServeOptions | None = None, *, client: AsyncTogaiCustomers | None = None
 ) -> Server[Any]:
@@ -170,6 +182,7 @@ def create_mcp_server(
     hidden = {op.tool_name for op in OPERATIONS} - set(specs)
     tools = [spec.tool for spec in specs.values()]
     forward_auth = options.forward_auth
+    pending = PendingQuestions()
 
     def resolve_client(ctx: Ctx) -> AsyncTogaiCustomers:
         state = ctx.lifespan_context
@@ -205,7 +218,8 @@ def create_mcp_server(
             client = resolve_client(ctx)
             call = spec.build(**arguments)  # validates every limit; nothing sent yet
             if confirm and needs_confirmation(spec.op):
-                asked = await Confirmation(spec.op, arguments, client).ask(ctx, params)
+                confirmation = Confirmation(spec.op, arguments, client, pending)
+                asked = await confirmation.ask(ctx, params)
                 if asked is not None:
                     return asked
             raw = await client._execute(call)
@@ -236,7 +250,7 @@ def create_mcp_server(
             return error_result(f"{spec.op.tool_name} failed unexpectedly; retry later.")
         return result
 
-    return Server(
+    server = _TogaiServer(
         "togai-customers",
         version=__version__,
         title="Togai Customers",
@@ -247,6 +261,8 @@ def create_mcp_server(
         on_list_tools=list_tools,
         on_call_tool=call_tool,
     )
+    server.pending = pending
+    return server
 
 
 def warn_unconfirmed(options: ServeOptions) -> None:
@@ -274,15 +290,20 @@ def _transport_security(host: str) -> TransportSecuritySettings | None:
 
 
 class NoStandaloneStream:
-    """``GET /mcp`` answers ``405 Allow: POST`` at once: a stateless server has nothing to push.
+    """``GET /mcp`` answers ``405`` at once: this server never pushes anything unasked.
 
-    Without it, a GET without a 2026-07-28 protocol header opens an SSE stream that this server
-    can never write to, held open until the client leaves, and a shutdown would wait for it.
+    The spec lets a server answer the GET that would open a standalone SSE stream with 405
+    instead. Our tools never change and we send no unsolicited messages; a confirmation question
+    travels on the stream of the call that asks it. Served, that stream would be a socket and a
+    task per client doing nothing, would keep its session from ever idling out, and would hold
+    a shutdown until the client left. ``allow`` is the ``Allow`` header: ``POST`` for a
+    stateless server, ``POST, DELETE`` with sessions (``DELETE /mcp`` ends one).
     """
 
-    def __init__(self, app: ASGIApp, path: str = MCP_PATH) -> None:
+    def __init__(self, app: ASGIApp, path: str = MCP_PATH, allow: str = "POST") -> None:
         self.app = app
         self.path = path
+        self.allow = allow.encode("ascii")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -294,7 +315,7 @@ class NoStandaloneStream:
                 {
                     "type": "http.response.start",
                     "status": 405,
-                    "headers": [(b"allow", b"POST"), (b"content-length", b"0")],
+                    "headers": [(b"allow", self.allow), (b"content-length", b"0")],
                 }
             )
             await send({"type": "http.response.body", "body": b""})
@@ -307,14 +328,22 @@ def create_mcp_app(
     *,
     client: AsyncTogaiCustomers | None = None,
     server: Server[Any] | None = None,
-) -> ASGIApp:
+) -> McpHttpApp:
     """ASGI app serving the MCP server over streamable HTTP at ``/mcp``.
 
-    Stateless with JSON responses: each POST is answered on its own and nothing is kept between
-    requests, so several processes can serve the same clients, and ``GET /mcp`` is answered
-    with 405 at once (no stream to hold a shutdown). Its lifespan starts the MCP session manager
-    (and the SDK client, unless ``client`` is given). ``options`` defaults to
-    :func:`~togai_customers_server._settings.options_from_env`, so
+    By default a client with the 2025-11-25 handshake gets an MCP session (``Mcp-Session-Id``,
+    from the SDK's session manager) and its calls are answered on SSE streams, so that the
+    confirmation of a delete can be asked on the call's own stream. Sessions end after
+    ``options.session_idle`` seconds without a request, or on ``DELETE /mcp``; at most
+    ``options.max_sessions`` are open (503 past it); an unknown or expired id answers 404. With a
+    server token or ``forward_auth``, a session serves only the credential that opened it.
+    Protocol 2026-07-28 requests keep no session and may reach any process. With
+    ``options.stateless``: no session, JSON answers, exactly today's scale-out mode.
+    ``GET /mcp`` answers 405 at once (:class:`NoStandaloneStream`).
+
+    Its lifespan starts the MCP session manager (and the SDK client, unless ``client`` is
+    given); :meth:`McpHttpApp.close` ends the waits for a person's answer when the process
+    stops. ``options`` defaults to :func:`~togai_customers_server._settings.options_from_env`, so
     ``uvicorn --factory togai_customers_server.mcp:create_mcp_app`` works. With
     ``options.server_token`` set (and not ``forward_auth``), requests need
     ``Authorization: Bearer <token>``.
@@ -323,18 +352,28 @@ def create_mcp_app(
     mcp_server = server if server is not None else create_mcp_server(options, client=client)
     if server is None:
         warn_unconfirmed(options)
+    stateless = options.stateless
     app: ASGIApp = NoStandaloneStream(
         mcp_server.streamable_http_app(
             streamable_http_path=MCP_PATH,
-            stateless_http=True,
-            json_response=True,
+            stateless_http=stateless,
+            # A session answers on SSE: a question can only be asked on the call's own stream.
+            json_response=stateless,
+            session_idle_timeout=options.session_idle,
+            max_sessions=options.max_sessions,
             transport_security=_transport_security(options.host),
             host=options.host,
-        )
+        ),
+        allow="POST" if stateless else "POST, DELETE",
     )
-    if options.server_token and not options.forward_auth:
-        app = BearerTokenMiddleware(app, options.server_token, prefixes=(MCP_PATH,))
-    return app
+    if options.forward_auth:
+        app = CallerBinding(app, "forward-auth")
+    elif options.server_token:
+        app = BearerTokenMiddleware(
+            CallerBinding(app, "server-token"), options.server_token, prefixes=(MCP_PATH,)
+        )
+    pending = mcp_server.pending if isinstance(mcp_server, _TogaiServer) else PendingQuestions()
+    return McpHttpApp(app, pending, stateless=stateless)
 
 
 def run_stdio(options: ServeOptions | None = None) -> None:
