@@ -6,13 +6,15 @@ while pytest runs the test suite and the reliability suites over pytest-xdist wo
 also has its own session: `tests` (the quick inner loop: the test suite without the slow suites),
 `reliability` (the slow suites), `lint`, `typecheck`, `docs`. CI (`.ci/run`) runs the README's
 command, then `nox -s lowest` (the tests at the lowest versions pyproject.toml allows),
-`nox -s package` and `nox -s browser` (the OpenAPI UIs in headless Chromium; needs Debian's
-`chromium`, which CI installs). `nox -s bench` runs the benchmarks (never part of the tests).
+`nox -s package`, `nox -s browser` (the OpenAPI UIs in headless Chromium; needs Debian's
+`chromium`, which CI installs) and `nox -s interop` (the TypeScript MCP SDK and HAProxy; needs
+`node` and Debian's `haproxy`). `nox -s bench` runs the benchmarks (never part of the tests).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -40,8 +42,9 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 #: so two per core keep both cores busy; each worker takes one test at a time, so that the long
 #: tests, which tests/conftest.py puts first, start first and on different workers.
 XDIST = ("-n", str(2 * (os.cpu_count() or 1)), "--maxschedchunk", "1")
-#: Every test but the browser ones and the checks of the built docs site (their own sessions).
-ALL_TESTS = "not browser and not docs"
+#: Every test but the browser ones, the interop ones (node, haproxy) and the checks of the built
+#: docs site (their own sessions).
+ALL_TESTS = "not browser and not docs and not interop"
 
 
 def xdist_pytest(session: nox.Session, marker: str) -> None:
@@ -153,6 +156,21 @@ def browser(session: nox.Session) -> None:
     be installed)."""
     session.install("-e", ".[server]", *group("test"), *group("docs"))
     session.run("pytest", "-q", "-m", "browser", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def interop(session: nox.Session) -> None:
+    """Independent clients and a real load balancer: the official TypeScript MCP SDK against
+    the MCP server, and HAProxy (the configuration in docs/mcp.md) in front of two `serve`
+    processes. Needs `node`/`npm` (the SDK is installed from tests/interop/package-lock.json
+    with `npm ci`) and `haproxy`, which CI installs."""
+    session.install("-e", ".[server]", *group("test"))
+    if shutil.which("npm") is None:  # the TypeScript SDK tests then skip, saying why
+        session.warn("npm is not installed: the TypeScript SDK tests will be skipped")
+    else:
+        npm_ci = ("npm", "ci", "--prefix", "tests/interop", "--no-audit", "--no-fund")
+        session.run(*npm_ci, external=True)
+    session.run("pytest", "-q", "-m", "interop", *session.posargs)
 
 
 # A fresh venv every run: `uv pip install` never downgrades what an old venv already has.
