@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,12 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     )
     surfaces = results["surfaces"]
     direct = surfaces["direct"]["p50_ms"]
-    for kind, label in (("rest", "REST adapter"), ("mcp", "MCP tool (streamable HTTP)")):
+    labels = {"rest": "REST adapter", **MCP_LABELS}
+    if "mcp-legacy" not in surfaces:  # a run from before MCP sessions: one MCP path, stateless
+        labels["mcp"] = "MCP tool (streamable HTTP)"
+    for kind, label in labels.items():
+        if kind not in surfaces and kind != "rest" and kind != "mcp":
+            continue
         if kind in surfaces:
             added = surfaces[kind]["p50_ms"] - direct
             rows.append(
@@ -141,8 +147,35 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     "-",
                 )
             )
+    sessions = results.get("sessions")
+    if sessions:
+        grown = sessions["rss_after_mib"] - sessions["rss_before_mib"]
+        opened = sessions["statuses"].get("200", 0)
+        rows.append(
+            (
+                "5",
+                f"MCP server memory with {sessions['n']:,} idle sessions (--max-sessions at that); "
+                "one more initialize",
+                "reported; bounded by the cap",
+                f"+{grown:.0f} MiB RSS ({sessions['rss_before_mib']:.0f} -> "
+                f"{sessions['rss_after_mib']:.0f} MiB, {sessions['kib_per_session']:.1f} KiB "
+                f"per session, {opened:,} opened in {sessions['seconds']:.1f} s); "
+                f"one more: {sessions['one_more']}",
+                "-",
+                _met(opened == sessions["n"] and sessions["one_more"] == 503),
+            )
+        )
     rows += _bulk_rows(results)
     return rows
+
+
+#: The MCP paths of benchmark 5 (see run.py's MCP_PATHS).
+MCP_LABELS = {
+    "mcp": "MCP tool, sessions on (default), 2026-07-28 client (no session)",
+    "mcp-legacy": "MCP tool, sessions on (default), 2025-11-25 client (a session, SSE)",
+    "mcp-stateless": "MCP tool, `--stateless`, 2026-07-28 client",
+    "mcp-stateless-legacy": "MCP tool, `--stateless`, 2025-11-25 client (JSON)",
+}
 
 
 def _share(part: float, whole: float) -> float:
@@ -435,6 +468,22 @@ def render_markdown(results: dict[str, Any], *, chart_path: Path, md_path: Path)
     ]
     for kind, error in surfaces.get("not_measured", {}).items():
         out.append(f"- {kind}: not measured ({error})")
+    if any(name in MCP_LABELS for name in surfaces):
+        out += ["", "MCP paths:", ""]
+        out += [f"- `{name}`: {label}" for name, label in MCP_LABELS.items() if name in surfaces]
+        out.append("")
+    sessions = results.get("sessions")
+    if sessions:
+        out += [
+            f"Idle sessions (`servers.py mcp --max-sessions {sessions['n']}`; `workloads.py "
+            "sessions`: 2025-11-25 `initialize` calls, 20 at a time, never closed; RSS from "
+            "`/proc`, 1 s after the last): "
+            f"{json.dumps(sessions['statuses'])} for {sessions['n']:,} in "
+            f"{sessions['seconds']:.1f} s; RSS {sessions['rss_before_mib']:.1f} -> "
+            f"{sessions['rss_after_mib']:.1f} MiB ({sessions['kib_per_session']:.1f} KiB per "
+            f"session); one more initialize: {sessions['one_more']}.",
+            "",
+        ]
     out += _bulk_details(results)
     return "\n".join(out)
 
@@ -738,9 +787,10 @@ def render_chart(results: dict[str, Any], path: Path) -> None:
     b2 = ax.bar([x + 0.2 for x in xs], p95, 0.4, label="p95", color="#8d99ae")
     ax.bar_label(b1, fmt="%.1f", fontsize=8)
     ax.bar_label(b2, fmt="%.1f", fontsize=8)
-    ax.set_xticks(list(xs), list(surfaces))
+    ax.set_xticks(list(xs), [name.replace("-", "\n") for name in surfaces])
     ax.set_ylabel("ms per call")
     ax.set_title("5. get-customer latency: direct SDK vs REST vs MCP", fontsize=10)
+    ax.tick_params(axis="x", labelsize=7)
     ax.legend(fontsize=8)
 
     _bulk_charts(results, axes)

@@ -56,6 +56,8 @@ class Plan:
         self.import_runs = 5 if quick else 11
         self.help_runs = 5
         self.surface_calls = 100 if quick else 500
+        self.surface_rounds = 2 if quick else 5
+        self.idle_sessions = 10_000
         # 6. Rate-bound import: a sandbox like Togai (a limit, latency, no Retry-After).
         self.rate_bound_rows = 400 if quick else 2_000
         self.rate_bound_concurrency = (1, 8, 32, 64)
@@ -262,33 +264,96 @@ def _importable(module: str, name: str) -> str | None:
     return None if done.returncode == 0 else (done.stderr.strip().splitlines() or ["?"])[-1]
 
 
+#: The MCP paths of benchmark 5: (server flags, client mode). "mcp" is the default server (MCP
+#: sessions for 2025-11-25 clients) with the default client (2026-07-28, no session).
+MCP_PATHS = {
+    "mcp": ((), "auto"),
+    "mcp-legacy": ((), "legacy"),
+    "mcp-stateless": (("--stateless",), "auto"),
+    "mcp-stateless-legacy": (("--stateless",), "legacy"),
+}
+
+
 def bench_surfaces(plan: Plan) -> dict[str, Any]:
-    log(f"5. surfaces: {plan.surface_calls} sequential get-customer calls per path")
+    rounds = plan.surface_rounds
+    per_round = plan.surface_calls // rounds
+    log(f"5. surfaces: {per_round * rounds} sequential get-customer calls per path, in {rounds} "
+        "interleaved rounds")  # fmt: skip
     missing = {
         "rest": _importable("togai_customers_server.rest", "create_rest_app"),
         "mcp": _importable("togai_customers_server.mcp", "create_mcp_app"),
     }
-    results: dict[str, Any] = {}
     with ExitStack() as stack:
         sandbox = stack.enter_context(spawn("sandbox", "--rows", "10"))
-        paths = {"direct": sandbox}
-        for kind, error in missing.items():
-            if error is None:
-                paths[kind] = stack.enter_context(spawn(kind, "--upstream", sandbox))
-        for name, server in paths.items():
-            # Server CPU per call, from /proc: the adapter's own, and the sandbox's behind it.
-            before = {s: s.cpu_seconds() for s in {server, sandbox}}
-            result = one_shot(
-                "surfaces", "--path", name, "--url", server, "--n", str(plan.surface_calls)
-            )
-            calls = plan.surface_calls + 30  # the warm-up calls count on the server side
-            result["adapter_cpu_ms"] = (
-                (server.cpu_seconds() - before[server]) / calls * 1000 if server != sandbox else 0.0
-            )
-            result["sandbox_cpu_ms"] = (sandbox.cpu_seconds() - before[sandbox]) / calls * 1000
-            results[name] = result
+        # (server, client mode) per path, every server started before the first is measured.
+        paths: dict[str, tuple[Any, str]] = {"direct": (sandbox, "auto")}
+        if missing["rest"] is None:
+            paths["rest"] = (stack.enter_context(spawn("rest", "--upstream", sandbox)), "auto")
+        if missing["mcp"] is None:
+            servers = {
+                flags: stack.enter_context(spawn("mcp", "--upstream", sandbox, *flags))
+                for flags in {flags for flags, _ in MCP_PATHS.values()}
+            }
+            for name, (flags, mode) in MCP_PATHS.items():
+                paths[name] = (servers[flags], mode)
+        ms: dict[str, list[float]] = {name: [] for name in paths}
+        cpu = {name: {"client": 0.0, "adapter": 0.0, "sandbox": 0.0} for name in paths}
+        # Rounds interleaved across the paths, so that a burst of load from elsewhere on the
+        # machine hits them alike.
+        for _ in range(rounds):
+            for name, (server, mode) in paths.items():
+                before = {s: s.cpu_seconds() for s in {server, sandbox}}
+                result = one_shot(
+                    "surfaces", "--path", name.split("-")[0], "--url", server,
+                    "--n", str(per_round), "--mode", mode,
+                )  # fmt: skip
+                ms[name] += result["ms"]
+                cpu[name]["client"] += result["client_cpu_ms"] * per_round
+                if server != sandbox:
+                    cpu[name]["adapter"] += (server.cpu_seconds() - before[server]) * 1000
+                cpu[name]["sandbox"] += (sandbox.cpu_seconds() - before[sandbox]) * 1000
+    results: dict[str, Any] = {}
+    for name, calls in ms.items():
+        served = len(calls) + rounds * 30  # the warm-up calls count on the server side
+        results[name] = {
+            "p50_ms": statistics.median(calls),
+            "p95_ms": statistics.quantiles(calls, n=20)[-1],
+            "client_cpu_ms": cpu[name]["client"] / len(calls),
+            "adapter_cpu_ms": cpu[name]["adapter"] / served,
+            "sandbox_cpu_ms": cpu[name]["sandbox"] / served,
+            "n": len(calls),
+        }
     results["not_measured"] = {k: v for k, v in missing.items() if v is not None}
     return results
+
+
+def _rss_mib(pid: int) -> float:
+    """Resident set size of a process now (Linux ``/proc``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def bench_sessions(plan: Plan) -> dict[str, Any]:
+    """Memory of the MCP server (sessions on, ``--max-sessions`` N) holding N idle sessions, and
+    its answer to one more ``initialize``."""
+    log(f"5. sessions: {plan.idle_sessions:,} idle MCP sessions")
+    with ExitStack() as stack:
+        sandbox = stack.enter_context(spawn("sandbox", "--rows", "10"))
+        cap = str(plan.idle_sessions)  # the default cap is lower (1,000): room for them all
+        server = stack.enter_context(spawn("mcp", "--upstream", sandbox, "--max-sessions", cap))
+        one_shot("surfaces", "--path", "mcp", "--url", server, "--n", "20", "--mode", "legacy")
+        before = _rss_mib(server.pid)
+        opened = one_shot("sessions", "--url", server, "--n", str(plan.idle_sessions))
+        time.sleep(1.0)
+        after = _rss_mib(server.pid)
+    return {
+        **opened,
+        "rss_before_mib": before,
+        "rss_after_mib": after,
+        "kib_per_session": (after - before) * 1024 / plan.idle_sessions,
+    }
 
 
 def _write_rows(path: Path, rows: range, prefix: str) -> None:
@@ -568,6 +633,7 @@ def main() -> None:
         results["import"] = bench_import(plan)
     if "surfaces" in only:
         results["surfaces"] = bench_surfaces(plan)
+        results["sessions"] = bench_sessions(plan)
     bulk = {
         "rate_bound": bench_rate_bound,
         "loopback": bench_loopback,

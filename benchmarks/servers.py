@@ -6,8 +6,9 @@ As a script it runs one server on 127.0.0.1 and a free port, printing ``PORT <n>
   (``create_app(Sandbox())``) under uvicorn, pre-filled with N customers ``c0..c{N-1}`` (through
   ``SandboxTransport``, no sockets) before the rate limit (no ``Retry-After``, as Togai) and the
   latency are switched on;
-* ``servers.py rest --upstream URL`` / ``servers.py mcp --upstream URL``: the REST adapter /
-  the MCP streamable-HTTP app, with one ``AsyncTogaiCustomers`` pointed at ``URL``.
+* ``servers.py rest --upstream URL`` / ``servers.py mcp --upstream URL [--stateless]
+  [--max-sessions N]``: the REST adapter / the MCP streamable-HTTP app (with sessions, or
+  ``--stateless``), with one ``AsyncTogaiCustomers`` pointed at ``URL``.
 
 As a module, :func:`spawn` starts one of these (or ``stub.py``) and stops it afterwards.
 """
@@ -130,10 +131,10 @@ def _sandbox(rows: int, rate_limit: float | None, latency_ms: float = 0.0) -> No
     _run(create_app(sandbox), lifespan="off")
 
 
-def _options(upstream: str) -> Any:
+def _options(upstream: str, **more: Any) -> Any:
     from togai_customers_server._settings import ServeOptions
 
-    return ServeOptions(base_url=upstream, api_key=API_KEY, max_retries=0)
+    return ServeOptions(base_url=upstream, api_key=API_KEY, max_retries=0, **more)
 
 
 def main() -> None:
@@ -143,8 +144,11 @@ def main() -> None:
     sandbox.add_argument("--rows", type=int, default=0)
     sandbox.add_argument("--rate-limit", type=float, default=None)
     sandbox.add_argument("--latency-ms", type=float, default=0.0)
-    for name in ("rest", "mcp"):
-        sub.add_parser(name).add_argument("--upstream", required=True)
+    sub.add_parser("rest").add_argument("--upstream", required=True)
+    mcp = sub.add_parser("mcp")
+    mcp.add_argument("--upstream", required=True)
+    mcp.add_argument("--stateless", action="store_true", help="keep no MCP session")
+    mcp.add_argument("--max-sessions", type=int, default=None, help="the cap on open sessions")
     args = parser.parse_args()
     if args.kind == "sandbox":
         _sandbox(args.rows, args.rate_limit, args.latency_ms)
@@ -155,7 +159,10 @@ def main() -> None:
     else:
         from togai_customers_server.mcp import create_mcp_app
 
-        _run(create_mcp_app(_options(args.upstream)))
+        more: dict[str, Any] = {"stateless": args.stateless}
+        if args.max_sessions is not None:
+            more["max_sessions"] = args.max_sessions
+        _run(create_mcp_app(_options(args.upstream, **more)))
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@
 * ``async --client ours|httpx --url U``: ``--n`` calls by ``--concurrency`` worker tasks; wall.
 * ``memory --url U``: iterate every customer of ``list_customers(page_size=...)``; growth of the
   peak RSS (``ru_maxrss``) over the iteration.
-* ``surfaces --path direct|rest|mcp --url U``: sequential get-customer latencies directly with
-  the async SDK (U: the sandbox), through the REST adapter, or through the MCP tool
-  (streamable HTTP, ``mcp.Client``); also the client's CPU per call.
+* ``surfaces --path direct|rest|mcp --url U [--mode auto|legacy]``: sequential get-customer
+  latencies directly with the async SDK (U: the sandbox), through the REST adapter, or through
+  the MCP tool (streamable HTTP, ``mcp.Client``, protocol 2026-07-28 or, with ``--mode legacy``,
+  the 2025-11-25 handshake); also the client's CPU per call.
+* ``sessions --url U --n N``: opens N MCP sessions (2025-11-25 ``initialize``, 20 at a time) and
+  leaves them idle; counts the answers by status.
 
 Every workload warms up first (connections open, lazy imports and cattrs hooks built). ``cpu``
 and ``async`` then print ``READY`` and run one measuring round per stdin line ``N`` (N calls),
@@ -192,6 +195,7 @@ async def _surfaces_main(args: argparse.Namespace) -> dict[str, Any]:
             "p95_ms": statistics.quantiles(ms, n=20)[-1],
             "client_cpu_ms": cpu_ms,
             "n": args.n,
+            "ms": ms,
         }
 
     if args.path == "direct":
@@ -206,7 +210,7 @@ async def _surfaces_main(args: argparse.Namespace) -> dict[str, Any]:
                 return response.json()
 
             return await timed(rest)
-    async with Client(args.url + "/mcp") as session:
+    async with Client(args.url + "/mcp", mode=args.mode) as session:
 
         async def tool() -> Any:
             result = await session.call_tool("get-customer", {"customer_id": CUSTOMER_ID})
@@ -219,6 +223,44 @@ async def _surfaces_main(args: argparse.Namespace) -> dict[str, Any]:
 
 def surfaces(args: argparse.Namespace) -> dict[str, Any]:
     return asyncio.run(_surfaces_main(args))
+
+
+async def _sessions_main(args: argparse.Namespace) -> dict[str, Any]:
+    import httpx
+
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "bench", "version": "1"},
+        },
+    }
+    headers = {"Accept": "application/json, text/event-stream"}
+    statuses: dict[str, int] = {}
+    remaining = args.n
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
+    async with httpx.AsyncClient(timeout=60.0, limits=limits) as http:
+
+        async def opener() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                r = await http.post(args.url + "/mcp", json=body, headers=headers)
+                statuses[str(r.status_code)] = statuses.get(str(r.status_code), 0) + 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(opener() for _ in range(20)))
+        seconds = time.perf_counter() - t0
+        # One more past the count: at the default cap (10,000) it must be refused.
+        extra = await http.post(args.url + "/mcp", json=body, headers=headers)
+    return {"n": args.n, "statuses": statuses, "seconds": seconds, "one_more": extra.status_code}
+
+
+def sessions(args: argparse.Namespace) -> dict[str, Any]:
+    return asyncio.run(_sessions_main(args))
 
 
 def main() -> None:
@@ -241,13 +283,17 @@ def main() -> None:
     p.add_argument("--url", required=True, help="the sandbox, REST adapter or MCP server")
     p.add_argument("--n", type=int, default=300)
     p.add_argument("--warmup", type=int, default=30)
+    p.add_argument("--mode", choices=["auto", "legacy"], default="auto")
+    p = sub.add_parser("sessions")
+    p.add_argument("--url", required=True, help="the MCP server")
+    p.add_argument("--n", type=int, default=10_000)
     args = parser.parse_args()
     if args.workload == "cpu":
         cpu(args)
     elif args.workload == "async":
         async_(args)
     else:
-        run = {"memory": memory, "surfaces": surfaces}[args.workload]
+        run = {"memory": memory, "surfaces": surfaces, "sessions": sessions}[args.workload]
         print(json.dumps(run(args)), flush=True)
 
 
