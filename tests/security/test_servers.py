@@ -222,3 +222,43 @@ async def test_mcp_forward_auth_never_mixes_callers_keys(recorder):
     for path, auth in recorder.seen:
         caller = path.rsplit("/", 1)[1].split("-")[0]
         assert auth == f"Bearer {CALLERS[caller]}", (path, auth)
+
+
+@pytest.mark.long
+def test_a_hijacked_session_is_refused_and_logged_by_the_process(togai_sandbox_url):
+    """``mcp --forward-auth`` as a process: a session opened with one key answers 404 to
+    another; stderr says so (the SDK's warning, shown by the CLI) and holds neither key."""
+    from _server_support import cli_process, free_ports, stop, wait_until_listening
+
+    (port,) = free_ports(1)
+    args = ["--base-url", togai_sandbox_url, "mcp", "--forward-auth", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}/mcp"
+    mcp = {"Accept": "application/json, text/event-stream"}
+    init = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    }
+    with cli_process(*args) as proc:
+        wait_until_listening(port, proc)
+        opened = httpx.post(url, json=init, headers=mcp | {"Authorization": "Bearer key-owner-1"})
+        session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
+        ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+        other = httpx.post(
+            url, json=ping, headers=mcp | session | {"Authorization": "Bearer key-thief-2"}
+        )
+        own = httpx.post(
+            url, json=ping, headers=mcp | session | {"Authorization": "Bearer key-owner-1"}
+        )
+        code, out, err, _ = stop(proc)
+    assert (opened.status_code, other.status_code, own.status_code) == (200, 404, 200)
+    assert code == 0, err
+    assert "WARNING: Rejecting request for session" in err
+    assert "credential does not match" in err
+    assert "key-owner" not in err + out
+    assert "key-thief" not in err + out
