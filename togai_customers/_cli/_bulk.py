@@ -38,11 +38,17 @@ from typing import IO, TYPE_CHECKING, TypeVar
 import attrs
 import typer
 
-from .._exceptions import ConflictError, NotFoundError, RateLimitError, TogaiError
-from .._fields import to_camel
-from .._models import CreateCustomerRequest, Customer, Model
-from .._operations import CREATE_CUSTOMER, GET_CUSTOMER, LIST_CUSTOMERS, Call
-from .._pacing import AdaptivePace
+from togai_customers import (
+    AdaptivePace,
+    ConflictError,
+    CreateCustomerRequest,
+    Customer,
+    NotFoundError,
+    RateLimitError,
+    TogaiError,
+)
+from togai_customers.spec import CREATE_CUSTOMER, LIST_CUSTOMERS, Model, to_camel
+
 from ._journal import Journal
 from ._output import CsvWriter, emit_record
 from ._rows import Row, open_rows
@@ -51,7 +57,7 @@ from ._state import CliState
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from .._client import AsyncTogaiCustomers
+    from togai_customers import AsyncTogaiCustomers
 
 __all__ = [
     "CONNECTIONS_PER_CLIENT",
@@ -115,9 +121,8 @@ async def patiently(send: Callable[[], Awaitable[R]]) -> R:
 
 async def fetch_customer(client: AsyncTogaiCustomers, customer_id: str) -> Customer | None:
     """The customer with this id, or None when there is none."""
-    call: Call[Customer] = Call(GET_CUSTOMER, path_params={"customer_id": customer_id})
     try:
-        return await patiently(lambda: client._run(call))
+        return await patiently(lambda: client.get_customer(customer_id))
     except NotFoundError:
         return None
 
@@ -151,7 +156,7 @@ async def create_customer(
         if found is not None:
             return compare(request, found)
     try:
-        raw = await patiently(lambda: client._execute(call))
+        raw = await patiently(lambda: client.send(call))
         if raw.status_code == CREATE_CUSTOMER.success_status:
             return "created", None
         return "present", None  # the SDK recovered a lost answer: the customer is the row's
@@ -204,7 +209,7 @@ class _Clients:
     def __init__(self, state: CliState, concurrency: int, pace: AdaptivePace) -> None:
         import httpx
 
-        from .._client import AsyncTogaiCustomers
+        from togai_customers import AsyncTogaiCustomers
 
         per = CONNECTIONS_PER_CLIENT
         limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
@@ -213,11 +218,11 @@ class _Clients:
             httpx.AsyncClient(limits=limits, verify=tls)
             for _ in range(math.ceil(concurrency / per))
         ]
-        self.clients: list[AsyncTogaiCustomers] = []
-        for http in self._http:
-            client = AsyncTogaiCustomers(**state.client_settings(), http_client=http)
-            client._pacer = pace  # one pace for all: the budget is the organisation's
-            self.clients.append(client)
+        # One pace for all: the budget is the organisation's.
+        self.clients = [
+            AsyncTogaiCustomers(**state.client_settings(), http_client=http, pacer=pace)
+            for http in self._http
+        ]
 
     def for_worker(self, index: int) -> AsyncTogaiCustomers:
         return self.clients[index % len(self.clients)]

@@ -13,7 +13,8 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
-from .._exceptions import RequestValidationError, TogaiError
+from togai_customers import RequestValidationError, TogaiError
+
 from ._state import CliState, UsageError
 
 __all__ = ["EXIT_FAILURE", "EXIT_USAGE", "fail", "guarded"]

@@ -19,13 +19,9 @@ from typing import Any
 
 import attrs
 
-from .._calls import builder
-from .._exceptions import RequestValidationError
-from .._fields import to_camel
-from .._models import CreateCustomerRequest, Customer
-from .._operations import CREATE_CUSTOMER, Call
-from .._serde import parse_request, unstructure
-from .._validation import check
+from togai_customers import CreateCustomerRequest, Customer, RequestValidationError
+from togai_customers.spec import CREATE_CUSTOMER, Call, to_camel
+
 from ._columns import columns, nested_values, parse_cell
 from ._state import UsageError
 
@@ -39,7 +35,7 @@ _OUTPUT_ONLY_KEYS = frozenset(to_camel(a.name) for a in attrs.fields(Customer)) 
 _OUTPUT_ONLY_COLUMNS = frozenset(c.name for c in columns(Customer, with_json=True)) - frozenset(
     c.name for c in columns(REQUEST)
 )
-_create_call = builder(CREATE_CUSTOMER)
+_create_call = CREATE_CUSTOMER.build
 
 
 @attrs.frozen
@@ -60,7 +56,7 @@ class Row:
     @property
     def key(self) -> str:
         """A digest of the row's content (its create request as sent), for the journal."""
-        text = json.dumps(unstructure(self.request), sort_keys=True, separators=(",", ":"))
+        text = json.dumps(self.request.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -144,8 +140,7 @@ def _jsonl_rows(path: Path) -> Iterator[Row]:
                 else data
             )
             try:
-                model = parse_request(body, REQUEST)
-                check(model, wire=True)
+                model = REQUEST.from_wire(body)
             except RequestValidationError as exc:
                 yield Row(line, data, error=_describe(exc, wire=True))
                 continue

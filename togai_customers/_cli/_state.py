@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MissingAPIKeyError
+from togai_customers import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MissingAPIKeyError
 
 if TYPE_CHECKING:
-    from .._client import AsyncTogaiCustomers, TogaiCustomers
+    from togai_customers import AsyncTogaiCustomers, TogaiCustomers
 
 __all__ = ["REDACTED", "CliState", "UsageError"]
 
@@ -64,8 +64,7 @@ class CliState:
 
     def max_requests_per_second(self) -> float | None:
         """``$TOGAI_MAX_RPS``, checked (None when unset)."""
-        from .._config import ClientConfig
-        from .._exceptions import TogaiError
+        from togai_customers import ClientConfig, TogaiError
 
         try:
             config = ClientConfig.resolve(self.api_key or REDACTED, base_url=self.base_url)
@@ -74,17 +73,17 @@ class CliState:
         return config.max_requests_per_second
 
     def client(self) -> TogaiCustomers:
-        from .._client import TogaiCustomers
+        from togai_customers import TogaiCustomers
 
         return TogaiCustomers(**self._settings(self.api_key))
 
     def async_client(self) -> AsyncTogaiCustomers:
-        from .._client import AsyncTogaiCustomers
+        from togai_customers import AsyncTogaiCustomers
 
         return AsyncTogaiCustomers(**self._settings(self.api_key))
 
     def offline_client(self) -> TogaiCustomers:
         """A client that only builds requests (``--dry-run``); works without a key."""
-        from .._client import TogaiCustomers
+        from togai_customers import TogaiCustomers
 
         return TogaiCustomers(**self._settings(self.api_key or REDACTED))

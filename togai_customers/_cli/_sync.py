@@ -27,12 +27,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import typer
 
-from .._calls import builder
-from .._exceptions import ConflictError, NotFoundError, TogaiError
-from .._fields import to_camel
-from .._models import Customer, Model
-from .._operations import LIST_CUSTOMERS, UPDATE_CUSTOMER, Call
-from .._pagination import iterating
+from togai_customers import ConflictError, Customer, NotFoundError, TogaiError
+from togai_customers.spec import LIST_CUSTOMERS, UPDATE_CUSTOMER, Call, Model, to_camel
+
 from ._bulk import EXIT_INTERRUPTED, BulkRun, fetch_customer, patiently
 from ._output import emit_record
 from ._rows import Row, open_rows
@@ -41,14 +38,14 @@ from ._state import CliState, UsageError
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from .._client import AsyncTogaiCustomers
+    from togai_customers import AsyncTogaiCustomers
 
 __all__ = ["SyncSummary", "run_sync"]
 
 #: Rows of each kind shown in the text plan.
 SHOWN = 10
 KINDS = ("create", "update", "unchanged", "invalid")
-_update_call = builder(UPDATE_CUSTOMER)
+_update_call = UPDATE_CUSTOMER.build
 
 
 @attrs.frozen(kw_only=True)
@@ -144,22 +141,20 @@ async def _list_until(
 ) -> bool:
     """List customers while it costs fewer pages than the ids still unresolved; True when the
     listing reached its end (every id not seen does not exist)."""
-    paging = LIST_CUSTOMERS.paging
-    assert paging is not None
-    call = iterating(Call(LIST_CUSTOMERS))
+    call: Call[Any] | None = LIST_CUSTOMERS.build().iterating()
     pages = 0
     while unresolved and pages < len(unresolved) and not run.interrupted:
-        page = await patiently(functools.partial(client._run, call))
+        assert call is not None
+        page = (await patiently(functools.partial(client.send, call))).parse()
         pages += 1
         for customer in page.data:
             if customer.id in unresolved:
                 found[customer.id] = customer
                 unresolved.discard(customer.id)
                 progress.update(task, advance=1)
-        token = page.next_token
-        if not token or token == call.query.get(paging.cursor):
+        call = call.next_page(page)
+        if call is None:
             return True
-        call = attrs.evolve(call, query={**call.query, paging.cursor: token})
     return False
 
 
@@ -292,7 +287,7 @@ async def _update(
     values = {name: getattr(request, name) for name in fields}
     call = _update_call(request.id, **values)
     try:
-        await patiently(lambda: client._execute(call))
+        await patiently(lambda: client.send(call))
     except NotFoundError:
         return "failed", "not found: it was deleted after the plan was made"
     except TogaiError as exc:
@@ -306,7 +301,7 @@ async def _create(client: AsyncTogaiCustomers, change: Change) -> tuple[str, str
     assert call is not None
     request = change.row.request
     try:
-        await patiently(lambda: client._execute(call))
+        await patiently(lambda: client.send(call))
     except ConflictError as conflict:
         try:
             existing = await fetch_customer(client, request.id)
