@@ -93,10 +93,6 @@ class OperationMethods:
         returns the first :class:`SyncPage`; the async client an :class:`AsyncPaginator`
         (``await`` it for the first page, ``async for`` over it for every customer).
         """
-        if page_size is None and isinstance(max_items, int) and not isinstance(max_items, bool):
-            # The caller will iterate: pages as large as needed, up to the largest served.
-            largest = LIST_CUSTOMERS.param("page_size").maximum or max_items
-            page_size = max(1, min(max_items, largest))
         return make_call(
             LIST_CUSTOMERS, page_size=page_size, next_token=next_token, max_items=max_items
         )

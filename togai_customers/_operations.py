@@ -492,6 +492,10 @@ class Call(Generic[R]):
         return attrs.evolve(self, query={**self.query, paging.cursor: token}).iterating()
 
 
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _field_names(cls: type[Any]) -> set[str]:
     return {a.name for a in attrs.fields(cls)}
 
@@ -506,6 +510,11 @@ def make_call(
     """Check ``op``'s URL parameters (``params``, by SDK name; None means left out) and, for an
     operation with a request body, the ``body`` values (snake_case; models or mappings); return
     the call, or raise :class:`RequestValidationError` naming every problem."""
+    paging = op.paging
+    if paging is not None and params.get(paging.size) is None and _is_count(max_items):
+        # The caller will iterate: pages as large as needed, up to the largest the row allows.
+        largest = op.param(paging.size).maximum or max_items
+        params[paging.size] = max(1, min(max_items, largest))  # type: ignore[type-var]
     errors: list[FieldError] = op.check_params(params)
     model: Any = None
     if op.request_type is not None:
@@ -518,9 +527,7 @@ def make_call(
             errors += exc.errors
         else:
             errors += validate(model)
-    if max_items is not None and (
-        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
-    ):
+    if max_items is not None and not (_is_count(max_items) and max_items >= 1):
         errors.append(FieldError("max_items", "max_items", "must be an integer >= 1"))
     if errors:
         raise RequestValidationError(errors)

@@ -181,5 +181,3 @@ def test_naive_datetimes_in_requests_are_sent_as_utc():
     (alias,) = call.body.to_dict()["account"]["accountAliases"]
     assert alias["effectiveFrom"] == "2024-01-01T00:00:00Z"
     assert call.body.account.account_aliases[0].effective_from.tzinfo is UTC
-
-

@@ -41,13 +41,7 @@ from togai_customers import (
     UpdateCustomerRequest,
 )
 from togai_customers.spec import (
-    CREATE_CUSTOMER,
-    CREATE_CUSTOMER_CONTACT,
-    DELETE_CUSTOMER,
-    GET_CUSTOMER,
-    LIST_CUSTOMERS,
     OPERATIONS,
-    UPDATE_CUSTOMER,
     Call,
     Model,
     Operation,
@@ -132,9 +126,9 @@ def _billing_address(address: Address) -> str:
     return ", ".join(p for p in parts if p)
 
 
-Params = dict[str, Any]
-#: The handler of each row: ``handler(sandbox, url_params, request_model_or_None) -> model``.
-_HANDLERS: dict[str, Callable[[Any, Params, Any], Any]] = {}
+#: The handler of each row, by row name: ``handler(sandbox, call) -> model`` (the call checked by
+#: the row's ``from_wire``: ``call.path_params``, ``call.query``, ``call.body``).
+_HANDLERS: dict[str, Callable[[Any, Call[Any]], Any]] = {}
 
 
 def _wire(value: Any) -> Any:
@@ -144,9 +138,11 @@ def _wire(value: Any) -> Any:
     return value.to_dict() if isinstance(value, Model) else value
 
 
-def _handles(op: Operation[Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _handles(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the handler of the row named ``name`` (checked against the table at import)."""
+
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        _HANDLERS[op.name] = handler
+        _HANDLERS[name] = handler
         return handler
 
     return register
@@ -355,8 +351,7 @@ class Sandbox:
             )
         except RequestValidationError as exc:
             raise _Problem(400, str(exc)[:500]) from None
-        params = {**call.path_params, **call.query}
-        result = _HANDLERS[op.name](self, params, call.body)
+        result = _HANDLERS[op.name](self, call)
         return op.success_status, _wire(result)
 
     @staticmethod
@@ -383,11 +378,10 @@ class Sandbox:
             )
         raise _Problem(404, f"No such path: {path[:200]}")
 
-    def _page(
-        self, op: Operation[Any], params: Params, read: Callable[[int, int], list[tuple[int, Any]]]
-    ) -> Any:
-        """One page of a paginated row, as Togai pages (see the class docstring): ``read(after,
-        limit)`` gives up to ``limit`` ``(key, item)`` after the key ``after``, in order."""
+    def _page(self, call: Call[Any], read: Callable[[int, int], list[tuple[int, Any]]]) -> Any:
+        """The page a call of a paginated row asks for, as Togai pages (see the class docstring):
+        ``read(after, limit)`` gives up to ``limit`` ``(key, item)`` after the key ``after``."""
+        op, params = call.op, call.query
         paging = op.paging
         assert paging is not None
         after, page_size = 0, op.param(paging.size).default or 1
@@ -417,8 +411,9 @@ class Sandbox:
 
     # Operations: one handler per row of the table ----------------------------------------------
 
-    @_handles(CREATE_CUSTOMER)
-    def _create_customer(self, _: Params, req: CreateCustomerRequest) -> CreateCustomerResponse:
+    @_handles("create_customer")
+    def _create_customer(self, call: Call[Any]) -> CreateCustomerResponse:
+        req: CreateCustomerRequest = call.body
         now = _now()
         customer = Customer(
             id=req.id,
@@ -443,20 +438,22 @@ class Sandbox:
             customer, settings=req.settings, account=account
         )
 
-    @_handles(LIST_CUSTOMERS)
-    def _list_customers(self, params: Params, _: None) -> Any:
+    @_handles("list_customers")
+    def _list_customers(self, call: Call[Any]) -> Any:
         def read(after: int, limit: int) -> list[tuple[int, Customer]]:
             rows = self._store.page("customers", after, limit)
             return [(key, Customer.from_dict(doc)) for key, doc in rows]
 
-        return self._page(LIST_CUSTOMERS, params, read)
+        return self._page(call, read)
 
-    @_handles(GET_CUSTOMER)
-    def _get_customer(self, params: Params, _: None) -> Customer:
-        return Customer.from_dict(self._customer(params["customer_id"]))
+    @_handles("get_customer")
+    def _get_customer(self, call: Call[Any]) -> Customer:
+        return Customer.from_dict(self._customer(call.path_params["customer_id"]))
 
-    @_handles(UPDATE_CUSTOMER)
-    def _update_customer(self, params: Params, req: UpdateCustomerRequest) -> Customer:
+    @_handles("update_customer")
+    def _update_customer(self, call: Call[Any]) -> Customer:
+        req: UpdateCustomerRequest = call.body
+
         def change(doc: dict[str, Any]) -> dict[str, Any]:
             old = Customer.from_dict(doc)
             changes: dict[str, Any] = {"updated_at": max(_now(), old.updated_at + _ONE_MS)}
@@ -472,24 +469,23 @@ class Sandbox:
                 new["settings"] = doc["settings"]
             return new
 
-        customer_id = params["customer_id"]
+        customer_id = call.path_params["customer_id"]
         doc = self._store.modify_customer(customer_id, change)
         if doc is None:
             raise _not_found(customer_id)
         return Customer.from_dict(doc)
 
-    @_handles(DELETE_CUSTOMER)
-    def _delete_customer(self, params: Params, _: None) -> DeleteCustomerResponse:
-        customer_id = params["customer_id"]
+    @_handles("delete_customer")
+    def _delete_customer(self, call: Call[Any]) -> DeleteCustomerResponse:
+        customer_id = call.path_params["customer_id"]
         if not self._store.delete_customer(customer_id):
             raise _not_found(customer_id)
         return DeleteCustomerResponse(success=True)
 
-    @_handles(CREATE_CUSTOMER_CONTACT)
-    def _create_customer_contact(
-        self, params: Params, req: CreateCustomerContactRequest
-    ) -> CustomerContact:
-        customer_id = params["customer_id"]
+    @_handles("create_customer_contact")
+    def _create_customer_contact(self, call: Call[Any]) -> CustomerContact:
+        req: CreateCustomerContactRequest = call.body
+        customer_id = call.path_params["customer_id"]
         self._customer(customer_id)
         username = req.preferred_username or self._generate_username(req.name)
         contact = CustomerContact(
@@ -523,6 +519,9 @@ class Sandbox:
 _ONE_MS = timedelta(milliseconds=1)
 
 missing_rows(_HANDLERS, "sandbox handler in togai_customers_server.sandbox.Sandbox", OPERATIONS)
+_unknown = set(_HANDLERS) - {op.name for op in OPERATIONS}
+if _unknown:
+    raise ImportError(f"sandbox handlers for no row of the table: {', '.join(sorted(_unknown))}")
 
 
 def _account(req: CreateAccountRequest, customer: Customer) -> Account:
