@@ -24,12 +24,15 @@ class Clock:
     """
 
     def monotonic(self) -> float:
+        """Seconds from any origin, never going back (what pacing reads)."""
         return time.monotonic()
 
     def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` (the sync client)."""
         time.sleep(seconds)
 
     async def asleep(self, seconds: float) -> None:
+        """Wait ``seconds`` (the async client)."""
         import anyio
 
         await anyio.sleep(seconds)

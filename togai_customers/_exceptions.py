@@ -82,7 +82,7 @@ class FieldError:
 
     ``field`` is the path in Python terms (``account.primary_email``); ``wire_field`` the same
     path as the JSON body spells it (``account.primaryEmail``). The root is ``""``. ``problem``
-    is the kind of problem; for a :attr:`FieldProblem.TYPE` one, ``expected`` names the JSON type
+    is the kind of problem; for a ``FieldProblem.TYPE`` one, ``expected`` names the JSON type
     wanted, with its article (``"a string"``).
     """
 

@@ -202,7 +202,7 @@ class LostAnswer:
     The API has no idempotency keys, so a retried request whose first answer was lost (a timeout,
     a dropped connection, a 500/502/504) can find its own effect: a create meets 409, a delete 404.
     Only then is ``status`` not an error: ``resolve`` turns the request body and, when ``lookup``
-    is set, what the row's :attr:`~Operation.reader` finds into the operation's result, or returns
+    is set, what the row's ``reader`` finds into the operation's result, or returns
     None when what it finds is not what the request did (then the original error is raised). After
     failures that certainly were not processed (refused connection, 429, 503) the status keeps its
     usual meaning.
@@ -424,7 +424,7 @@ class Operation(Generic[R]):
         return schema
 
     def reader_call(self, call: Call[Any]) -> Call[Any]:
-        """The call of this row's :attr:`reader` that reads what ``call`` acts on."""
+        """The call of this row's ``reader`` that reads what ``call`` acts on."""
         reader = self.reader
         if reader is None:
             raise ValueError(f"{self.name} has no reader")
