@@ -168,7 +168,8 @@ def test_a_page_that_repeats_its_cursor_is_the_last() -> None:
     server hands back the cursor it was given."""
     page = LIST_CUSTOMERS.response_type(data=[], next_token="t1")
     nxt = LIST_CUSTOMERS.build().next_page(page)
-    assert nxt is not None and nxt.query == {"next_token": "t1", "page_size": 100}
+    assert nxt is not None
+    assert nxt.query == {"next_token": "t1", "page_size": 100}
     assert nxt.next_page(page) is None
 
 
@@ -184,7 +185,8 @@ async def test_the_default_clock_takes_every_wait(flavour: str) -> None:
     with default_clock(waits):
         assert client.clock is waits
         await resolve(client.get_customer("c1"))
-    assert len(waits.waits) == 1 and 0.5 <= waits.waits[0] <= 1.0
+    (wait,) = waits.waits
+    assert 0.5 <= wait <= 1.0
     assert client.clock is before
 
 
@@ -199,6 +201,7 @@ async def test_a_pacer_is_shared_by_the_clients_given_it(flavour: str) -> None:
     await resolve(one.get_customer("c1"))
     await resolve(two.get_customer("c1"))
     assert waits.waits == [pytest.approx(0.5)]
-    assert one.pacer is two.pacer is pacer and one.max_requests_per_second == 2
+    assert one.pacer is two.pacer is pacer
+    assert one.max_requests_per_second == 2
     with pytest.raises(TogaiError, match="not both"):
         sdk_client(flavour, pacer=AdaptivePace(), max_requests_per_second=5)

@@ -388,11 +388,11 @@ class Sandbox:
         token = params.get(paging.cursor)
         if token is not None:
             try:
-                after, page_size = self._tokens.decode(token)
+                after, page_size = self._tokens.decode(str(token))
             except (InvalidToken, ValueError):
                 wire = op.param(paging.cursor).wire_name
                 raise _Problem(400, f"{wire}: invalid or expired token") from None
-        page_size = params.get(paging.size, page_size)
+        page_size = int(params.get(paging.size, page_size))
         rows = read(after, page_size)
         full = len(rows) == page_size  # keyset paging: a full page cannot know it is the last
         fields: dict[str, Any] = {
