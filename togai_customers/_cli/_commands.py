@@ -361,14 +361,39 @@ _RATE = typer.Option(
     "here; without it, at Togai's 10/s, rising while answers come back and falling on 429.",
 )
 _RESTART = typer.Option(
-    "--restart", help="Ignore the journal of an earlier run (and start a new one)."
+    "--restart",
+    help="Start over: replace the journal and the failed-rows file of an earlier run, whatever "
+    "its command, base URL, API key or file.",
 )
-_BULK_NOTES = (
+_DELIMITER = typer.Option(
+    show_default=False,
+    help="The CSV field separator: one character, or tab (default: a comma).",
+)
+_CHECKS = (
+    "Every row is checked before anything is sent, as Togai checks it (required fields, "
+    "lengths: id at most 50 characters, name 3 to 255, primary_email at most 320), and an id "
+    "may be on one line of the file only. Togai does not check that primary_email is an email "
+    "address nor that country is an ISO 3166-1 alpha-2 code: such a row is sent as it is and "
+    "listed as a warning, with its line."
+)
+_JOURNAL_BINDING = (
+    "The journal belongs to its command, base URL, API key (a salted hash of it, never the key) "
+    "and file content: a run with any other of these refuses to start (exit 2) and says which; "
+    "point back at the first target, or use --restart."
+)
+_IMPORT_NOTES = (
     "A journal beside the file (FILE.journal.jsonl) records each row as it finishes: after "
     "Ctrl-C, a crash or a kill, the same command goes on where it stopped, without a request "
-    "for the finished rows (--restart starts over); a run that goes through every row with no "
-    "row failing removes it. "
+    "for the finished rows (the summary says how many were skipped, and why); a run that goes "
+    "through every row with no row failing removes it. " + _JOURNAL_BINDING + " "
     "Ctrl-C lets the rows in flight finish, prints the summary and exits 130."
+)
+_SYNC_NOTES = (
+    "The plan is always read from Togai. A journal beside the file (FILE.journal.jsonl) records "
+    "each write as it is made: after Ctrl-C, a crash or a kill, the same command plans again "
+    "and sends only what Togai still lacks (the rows that run wrote count as resumed); a run "
+    "with no write failing removes it. " + _JOURNAL_BINDING + " --dry-run writes nothing and "
+    "uses no journal. Ctrl-C lets the writes in flight finish, prints the summary and exits 130."
 )
 
 
@@ -379,10 +404,10 @@ def _register_bulk(app: typer.Typer) -> None:
         help="Create customers in bulk from a .csv or .jsonl file.\n\n"
         "CSV columns are the create options' names (id, name, primary_email, line1, ...,"
         " country); JSON Lines rows are create request bodies (camelCase), or customers "
-        "as exported. Safe to re-run: a customer that already exists with the same data "
-        "counts as present. Failed and malformed rows are written to FILE.failed.jsonl "
-        "with their error. Exits 0 only when every row was created or already present.\n\n"
-        + _BULK_NOTES,
+        "as exported. " + _CHECKS + " Safe to re-run: a customer that already exists with the "
+        "same data counts as present. Failed and malformed rows are written to "
+        "FILE.failed.jsonl with their error. Exits 0 only when every row was created or "
+        "already present.\n\n" + _IMPORT_NOTES,
     )
     @guarded
     @output_flags
@@ -392,11 +417,17 @@ def _register_bulk(app: typer.Typer) -> None:
         concurrency: Annotated[int, _CONCURRENCY] = 8,
         rate: Annotated[Optional[float], _RATE] = None,  # noqa: UP045
         restart: Annotated[bool, _RESTART] = False,
+        delimiter: Annotated[Optional[str], _DELIMITER] = None,  # noqa: UP045
     ) -> None:
         from ._bulk import run_import
 
         code = run_import(
-            CliState.of(ctx), file, concurrency=concurrency, rate=rate, restart=restart
+            CliState.of(ctx),
+            file,
+            concurrency=concurrency,
+            rate=rate,
+            restart=restart,
+            delimiter=delimiter,
         )
         raise typer.Exit(code)
 
@@ -410,7 +441,10 @@ def _register_bulk(app: typer.Typer) -> None:
         "each with the differences field by field; all of them with -o json), then asks before "
         "applying it on a terminal; elsewhere it needs --yes. The current state is read with "
         "the fewer requests of listing every customer (100 a page) or one get per row. The "
-        "file is what `export` writes and `import` reads: export, edit, sync.\n\n" + _BULK_NOTES,
+        "file is what `export` writes and `import` reads: export, edit, sync. "
+        + _CHECKS
+        + "\n\n"
+        + _SYNC_NOTES,
     )
     @guarded
     @output_flags
@@ -426,6 +460,7 @@ def _register_bulk(app: typer.Typer) -> None:
         concurrency: Annotated[int, _CONCURRENCY] = 8,
         rate: Annotated[Optional[float], _RATE] = None,  # noqa: UP045
         restart: Annotated[bool, _RESTART] = False,
+        delimiter: Annotated[Optional[str], _DELIMITER] = None,  # noqa: UP045
     ) -> None:
         from ._sync import run_sync
 
@@ -437,6 +472,7 @@ def _register_bulk(app: typer.Typer) -> None:
             concurrency=concurrency,
             rate=rate,
             restart=restart,
+            delimiter=delimiter,
         )
         raise typer.Exit(code)
 

@@ -51,6 +51,7 @@ class CliState:
     def _settings(self, api_key: str | None) -> dict[str, Any]:
         if not api_key:
             raise UsageError(str(MissingAPIKeyError("pass --api-key")))
+        self.target()  # a base URL without a scheme is bad input, before any client is made
         return {
             "api_key": api_key,
             "base_url": self.base_url,
@@ -61,6 +62,19 @@ class CliState:
     def client_settings(self) -> dict[str, Any]:
         """The keyword arguments of a client for these options (``UsageError`` without a key)."""
         return self._settings(self.api_key)
+
+    def target(self) -> str:
+        """The base URL the commands talk to (``--base-url``, else ``$TOGAI_BASE_URL``, else
+        Togai's), checked (``UsageError``) and in the normal form a journal records."""
+        from togai_customers import ClientConfig, TogaiError
+
+        from ._target import normalise
+
+        try:
+            config = ClientConfig.resolve(self.api_key or REDACTED, base_url=self.base_url)
+        except TogaiError as exc:
+            raise UsageError(str(exc)) from None
+        return normalise(config.base_url)
 
     def max_requests_per_second(self) -> float | None:
         """``$TOGAI_MAX_RPS``, checked (None when unset)."""

@@ -213,7 +213,13 @@ def _error_statuses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[
         out[409] = "Conflicts with an existing resource (e.g. a customer with this id)."
     if op.request_type is not None:
         out[422] = "The Togai API could not process the request."
-    out[429] = "Rate limited by the Togai API; see Retry-After."
+    # Togai sends no Retry-After (docs/migrating.md): the header is only passed on when an
+    # upstream (the sandbox with --retry-after, a gateway) sent one.
+    out[429] = (
+        "Rate limited by the Togai API (10 requests per second per organisation by default). "
+        "Togai sends no Retry-After: wait and retry with a backoff. Retry-After is passed on "
+        "only when the upstream sent one."
+    )
     out[502] = "The Togai API failed (5xx), answered nonsense, or could not be reached."
     out[504] = "The Togai API did not answer in time."
     return out
