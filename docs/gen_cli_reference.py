@@ -134,6 +134,45 @@ class Recorder:
         )
         return result
 
+    def asked(self, line: str, answer: str, *, expect: int) -> str:
+        """Run ``togai-customers ARGS`` as a person at a terminal would (stdin a terminal;
+        stdout and stderr piped, so no progress bar), answer its question with ``answer``, and
+        return the question as the command printed it."""
+        import pty
+        import subprocess
+        import sys
+
+        master, slave = pty.openpty()
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("TOGAI_")
+        }
+        env.update(
+            TOGAI_BASE_URL=self.url, TOGAI_API_KEY=KEY, COLUMNS=str(WIDTH)
+        )
+        try:
+            os.write(
+                master, (answer + "\n").encode()
+            )  # typed ahead: read when it asks
+            done = subprocess.run(  # noqa: S603 - this CLI, run by this interpreter
+                [sys.executable, "-m", "togai_customers", *shlex.split(line)],
+                stdin=slave,
+                capture_output=True,
+                text=True,
+                cwd=self.workdir,
+                env=env,
+                timeout=60,
+                check=False,
+            )
+        finally:
+            os.close(slave)
+            os.close(master)
+        if done.returncode != expect:
+            raise SystemExit(
+                f"{line!r} exited {done.returncode}, expected {expect}"
+            )
+        (question,) = [q for q in done.stderr.splitlines() if "[y/N]" in q]
+        return question[: question.index("[y/N]") + len("[y/N]")]
+
     def shell(self, line: str) -> None:
         """Show a shell command whose output is nothing (the reader's terminal runs it too)."""
         self.parts.append(f"```console\n$ {line}\n```\n")
@@ -146,7 +185,11 @@ class Recorder:
         )
 
     def show_file(self, name: str) -> None:
-        content = (self.workdir / name).read_text(encoding="utf-8")
+        content = (
+            (self.workdir / name)
+            .read_text(encoding="utf-8")
+            .replace(self.url, SHOWN_URL)
+        )
         self.parts.append(
             f"```console\n$ cat {name}\n{content.rstrip()}\n```\n"
         )
@@ -256,12 +299,16 @@ def generate(rec: Recorder) -> None:
         "wayne,Wayne Enterprises,bruce@wayne.com,1007 Mountain Dr,Gotham,US\n"
         "x,X,not-an-email,,,\n"
         "stark,Stark Industries,tony@stark.com,,Malibu,US,extra\n"
-        "globex,Globex Renamed,ap@globex.io,,,US\n",
+        "globex,Globex Renamed,ap@globex.io,,,US\n"
+        "hooli,Hooli Inc,hi@hooli.xyz,,,UK\n",
     )
     rec.run("-o table import customers.csv", expect=1)
     rec.text(
-        "The summary also tells how many requests were sent, how many were answered 429, and "
-        "the pace (requests per second) the import reached; see "
+        "Each bad row is one line on stderr, at the line it starts on: a repeated id is not "
+        "sent. A value Togai takes but that is likely a mistake (an email that is not an "
+        "address, a country that is not an ISO 3166-1 alpha-2 code) is sent as it is and "
+        "listed as a warning. The summary also tells how many requests were sent, how many "
+        "were answered 429, and the pace (requests per second) the import reached; see "
         "[Migrating customers](migrating.md) for pacing and resuming."
     )
     rec.text(
@@ -303,9 +350,9 @@ def generate(rec: Recorder) -> None:
     rec.run("-o table sync edited.csv --dry-run", expect=1)
     rec.text("As JSON, the plan lists every row to change:")
     rec.run("-o json sync edited.csv --dry-run", expect=1)
+    question = rec.asked("-o table sync edited.csv", "n", expect=1)
     rec.text(
-        "On a terminal `sync` asks `Apply: create 1, update 2? [y/N]`; without a terminal it "
-        "needs `--yes`:"
+        f"On a terminal `sync` asks `{question}`; without a terminal it needs `--yes`:"
     )
     rec.run("-o table sync edited.csv", expect=2)
     rec.run("-o table sync edited.csv --yes", expect=1)

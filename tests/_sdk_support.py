@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from togai_customers import AsyncTogaiCustomers, TogaiCustomers
+from togai_customers import AsyncTogaiCustomers, Clock, TogaiCustomers
 
 API_KEY = "sk_test_do_not_leak_4f1c"
 BASE_URL = "https://api.togai.test"
@@ -141,7 +141,7 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return json.loads(self.last.content)
 
 
-class FakeClock:
+class FakeClock(Clock):
     """Monotonic time that moves only when the test's own thread sleeps (the SDK's backoff).
 
     Sleeps from any other thread (e.g. a server thread left by an earlier test, whose event loop
@@ -158,6 +158,9 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
+    def monotonic(self) -> float:
+        return self.now
+
     def sleep(self, seconds: float) -> None:
         if threading.get_ident() != self._thread:
             self._real_sleep(seconds)
@@ -165,9 +168,27 @@ class FakeClock:
         self.waits.append(seconds)
         self.now += seconds
 
-    async def asleep(self, seconds: float, result: object = None) -> object:
+    async def asleep(self, seconds: float) -> None:
         if threading.get_ident() != self._thread:
-            return await self._real_asleep(seconds, result)
+            await self._real_asleep(seconds)
+            return
         self.waits.append(seconds)
         self.now += seconds
-        return result
+
+
+class StillClock(Clock):
+    """Time stands still at 50.0; each wait is recorded (from any thread) and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        return 50.0
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.waits.append(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)

@@ -12,6 +12,10 @@ installed already, and tests never reach the network), the project's own nox ses
 benchmarks (`nox`, `benchmarks/*.py`: they are CI itself, `.ci/run`), and a block marked
 `<!-- shell: not run (why) -->` (deployment recipes needing a Togai key or a public address): those
 are checked for shell syntax only.
+
+A console block marked `<!-- shell: output as shown -->` shows what its commands print: each one's
+stdout and stderr must be the lines shown under it (trailing spaces aside, the free ports shown as
+the documented ones), so that an example of output cannot drift from the command.
 """
 
 from __future__ import annotations
@@ -71,19 +75,22 @@ _COMMENT = re.compile(r"\s+#[^'\"]*$")
 
 @attrs.frozen
 class Command:
-    """One command of a page, as typed, with the exit code its block shows."""
+    """One command of a page, as typed, with the exit code its block shows (and, in a block
+    marked so, the output it shows)."""
 
     where: str  # page:line
     text: str
     expect: int = 0
+    output: tuple[str, ...] | None = None
 
 
 _NOT_RUN_MARK = re.compile(r"^<!-- shell: not run \((.+)\) -->$")
+_OUTPUT_MARK = "<!-- shell: output as shown -->"
 
 
 def _blocks(page: str) -> list[tuple[int, str, str]]:
     """``(first line number, language, body)`` of each fenced block of the page; a block marked
-    not to be run has the language ``recipe``."""
+    not to be run has the language ``recipe``, one whose output is checked ``console-output``."""
     lines = (ROOT / page).read_text(encoding="utf-8").splitlines()
     out, i = [], 0
     while i < len(lines):
@@ -92,12 +99,14 @@ def _blocks(page: str) -> list[tuple[int, str, str]]:
             i += 1
             continue
         marked = i > 0 and _NOT_RUN_MARK.match(lines[i - 1]) is not None
+        shown = i > 0 and lines[i - 1] == _OUTPUT_MARK and fence.group(1) == "console"
         start, body = i + 2, []
         i += 1
         while i < len(lines) and lines[i] != "```":
             body.append(lines[i])
             i += 1
-        out.append((start, "recipe" if marked else fence.group(1), "\n".join(body)))
+        language = "recipe" if marked else "console-output" if shown else fence.group(1)
+        out.append((start, language, "\n".join(body)))
         i += 1
     return out
 
@@ -111,7 +120,9 @@ def _open_quote(text: str) -> bool:
     return False
 
 
-def _split(body: str, start: int, page: str, *, console: bool) -> list[Command]:
+def _split(
+    body: str, start: int, page: str, *, console: bool, checked: bool = False
+) -> list[Command]:
     """The commands of a block: continuation lines and heredocs joined; console output dropped."""
     lines = body.splitlines()
     commands: list[Command] = []
@@ -149,7 +160,10 @@ def _split(body: str, start: int, page: str, *, console: bool) -> list[Command]:
                 i += 1
             shown = _EXIT.search("\n".join(output))
             expect = int(shown.group(1)) if shown else 0
-        commands.append(Command(f"{page}:{start + first}", text, expect))
+            if shown:
+                output.pop()
+        lines_shown = tuple(line.rstrip() for line in output) if checked else None
+        commands.append(Command(f"{page}:{start + first}", text, expect, lines_shown))
     return commands
 
 
@@ -160,6 +174,8 @@ def commands_of(page: str) -> list[Command]:
             out += _split(body, start, page, console=False)
         elif language == "console":
             out += _split(body, start, page, console=True)
+        elif language == "console-output":
+            out += _split(body, start, page, console=True, checked=True)
     return out
 
 
@@ -212,9 +228,12 @@ def _script(commands: list[Command], ports: dict[int, int], work: Path) -> str:
             parts += [f"source {file} &", f"wait_ports {wanted} || exit 1"]
             continue
         stdin = " </dev/null" if "--stdio" in text else ""
+        if command.output is not None:  # kept to compare with the page (and shown in the log)
+            stdin += f" >{work / f'.out{n}.txt'} 2>&1"
         parts += [
             f"source {file}{stdin}",
             "code=$?",
+            *([f"cat {work / f'.out{n}.txt'}"] if command.output is not None else []),
             f"if [ $code -ne {command.expect} ]; then",
             f"  echo '::: FAILED {command.where}: exit '$code', expected {command.expect}'",
             "  exit 1",
@@ -282,3 +301,18 @@ def test_shell_blocks_work_in_order(page: str, tmp_path: Path) -> None:
     log = stdout[-6000:] + "\n--- stderr ---\n" + stderr[-3000:]
     assert session.returncode == 0, log
     assert "::: page done" in stdout, log
+    for n, command in enumerate(commands):
+        if command.output is not None:
+            printed = (tmp_path / f".out{n}.txt").read_text(encoding="utf-8")
+            for documented, free in ports.items():
+                printed = re.sub(rf"(?<=:){free}\b", str(documented), printed)
+            lines = tuple(line.rstrip() for line in printed.splitlines())
+            assert lines == command.output, f"{command.where}: the page shows other output"
+
+
+def test_output_shown_is_compared() -> None:
+    """The harness finds the blocks whose output is checked (migrating.md's sync plan)."""
+    checked = [c for c in commands_of("docs/migrating.md") if c.output is not None]
+    assert [c.text for c in checked] == ["togai-customers -o table sync customers.csv --dry-run"]
+    assert checked[0].output[0].startswith("Plan for customers.csv")
+    assert checked[0].expect == 1

@@ -6,9 +6,16 @@
 'Acme Corp'
 """
 
-from ._base import RawResponse
+from ._base import RawResponse, configure_logging_from_env
 from ._client import AsyncTogaiCustomers, AsyncWithRawResponse, TogaiCustomers, WithRawResponse
-from ._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MissingAPIKeyError
+from ._clock import Clock, default_clock
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ClientConfig,
+    MissingAPIKeyError,
+)
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -18,6 +25,7 @@ from ._exceptions import (
     BadRequestError,
     ConflictError,
     FieldError,
+    FieldProblem,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
@@ -46,6 +54,7 @@ from ._models import (
     UpdateCustomerRequest,
 )
 from ._operations import OPERATIONS, Call, LostAnswer, Operation, Paging, Param
+from ._pacing import AdaptivePace, TokenBucket
 from ._pagination import AsyncPage, AsyncPaginator, SyncPage
 from ._version import __version__
 
@@ -65,6 +74,7 @@ __all__ = [
     "Account",
     "AccountAlias",
     "AccountAliasRequest",
+    "AdaptivePace",
     "Address",
     "AsyncClient",
     "AsyncPage",
@@ -76,6 +86,8 @@ __all__ = [
     "BillingInformation",
     "Call",
     "Client",
+    "ClientConfig",
+    "Clock",
     "ConflictError",
     "CreateAccountRequest",
     "CreateCustomerContactRequest",
@@ -86,6 +98,7 @@ __all__ = [
     "CustomerPage",
     "DeleteCustomerResponse",
     "FieldError",
+    "FieldProblem",
     "InternalServerError",
     "InvoiceGroupDetails",
     "LostAnswer",
@@ -103,8 +116,11 @@ __all__ = [
     "SyncPage",
     "TogaiCustomers",
     "TogaiError",
+    "TokenBucket",
     "UnprocessableEntityError",
     "UpdateCustomerRequest",
     "WithRawResponse",
     "__version__",
+    "configure_logging_from_env",
+    "default_clock",
 ]

@@ -1,9 +1,10 @@
 """The sans-I/O core shared by the sync and async clients.
 
-Building an ``httpx.Request`` from a :class:`Call`, turning a response into a model or an error,
-the retry loop and the lost-answer rule are pure here: :meth:`BaseClient._steps` is a generator
-that yields what to do (:class:`Send` a request, :class:`Sleep`, :class:`Run` another call) and
-is told what happened. The two clients only drive it, with their own ``send`` and ``sleep``.
+Building an ``httpx.Request`` from a :class:`Call` (:meth:`BaseClient.build_request`, public),
+turning a response into a model or an error, the retry loop and the lost-answer rule are pure
+here: :meth:`BaseClient._steps` is a generator that yields what to do (:class:`Send` a request,
+:class:`Sleep`, :class:`Run` another call) and is told what happened. The two clients only drive
+it (their public ``send``), with their own transmission and their clock's waits.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Generic, Self, TypeVar
 import attrs
 import httpx
 
-from . import _pacing
+from ._clock import Clock, current_clock
 from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -29,10 +30,11 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     RequestValidationError,
+    TogaiError,
     status_error,
 )
 from ._operations import Call, LostAnswer
-from ._pacing import TokenBucket
+from ._pacing import Outcome, TokenBucket
 from ._retry import Attempts
 from ._version import __version__
 
@@ -178,7 +180,10 @@ class BaseClient(Generic[HttpT]):
     (default ``$TOGAI_MAX_RPS``, else unpaced) spaces every attempt, retries included, across
     every thread or task using the client and the copies ``with_options`` makes of it. Pass
     ``http_client`` to use your own httpx client (proxies, transports, the sandbox's
-    ``SandboxTransport``); it is not closed by the SDK.
+    ``SandboxTransport``); it is not closed by the SDK. ``pacer``: a pace of your own instead
+    of ``max_requests_per_second`` (a :class:`TokenBucket`, or an :class:`AdaptivePace` that
+    follows the 429 answers), which several clients may share. ``clock``: what the client paces
+    by and waits with (default: the system's, or the one :func:`default_clock` set).
     """
 
     _http: HttpT
@@ -194,7 +199,15 @@ class BaseClient(Generic[HttpT]):
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_requests_per_second: float | None = None,
         http_client: HttpT | None = None,
+        pacer: TokenBucket | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        if pacer is not None and max_requests_per_second is not None:
+            raise TogaiError("give either pacer or max_requests_per_second, not both")
+        if pacer is not None and not isinstance(pacer, TokenBucket):
+            raise TogaiError(f"pacer must be a TokenBucket (got {type(pacer).__name__})")
+        if clock is not None and not isinstance(clock, Clock):
+            raise TogaiError(f"clock must be a togai_customers.Clock (got {type(clock).__name__})")
         self._configure(
             ClientConfig.resolve(
                 api_key,
@@ -205,7 +218,10 @@ class BaseClient(Generic[HttpT]):
             )
         )
         rate = self._config.max_requests_per_second
-        self._pacer = None if rate is None else TokenBucket(rate)
+        if pacer is None and rate is not None:
+            pacer = TokenBucket(rate)
+        self._pacer = pacer
+        self._clock = clock
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else self._new_http()
         configure_logging_from_env()
@@ -236,8 +252,18 @@ class BaseClient(Generic[HttpT]):
 
     @property
     def max_requests_per_second(self) -> float | None:
-        """The pace of this client's requests (None: not paced)."""
+        """The pace of this client's requests now (None: not paced)."""
         return None if self._pacer is None else self._pacer.rate
+
+    @property
+    def pacer(self) -> TokenBucket | None:
+        """What paces this client's requests (None: not paced); shared by its copies."""
+        return self._pacer
+
+    @property
+    def clock(self) -> Clock:
+        """What this client paces by and waits with."""
+        return self._clock if self._clock is not None else current_clock()
 
     def with_options(
         self,
@@ -260,10 +286,11 @@ class BaseClient(Generic[HttpT]):
         }
         if max_requests_per_second is not _NOT_SET:
             settings["max_requests_per_second"] = max_requests_per_second
-        copy = type(self)(base_url=c.base_url, http_client=self._http, **settings)
-        if max_requests_per_second is _NOT_SET:
-            copy._pacer = self._pacer  # one budget: the copies and the original share it
-        return copy
+        else:
+            settings["pacer"] = self._pacer  # one budget: the copies and the original share it
+        return type(self)(
+            base_url=c.base_url, http_client=self._http, clock=self._clock, **settings
+        )
 
     def __repr__(self) -> str:
         paced = "" if self._pacer is None else f", max_requests_per_second={self._pacer.rate:g}"
@@ -272,7 +299,10 @@ class BaseClient(Generic[HttpT]):
             f"timeout={self.timeout.read}, max_retries={self.max_retries}{paced})"
         )
 
-    def _build_request(self, call: Call[Any]) -> httpx.Request:
+    def build_request(self, call: Call[Any]) -> httpx.Request:
+        """The HTTP request this client sends for ``call`` (its first attempt), without sending
+        it: method, URL, headers (the API key among them) and JSON body. What ``--dry-run``
+        shows."""
         from ._serde import unstructure
 
         return self._http.build_request(
@@ -286,12 +316,13 @@ class BaseClient(Generic[HttpT]):
 
     def _steps(self, call: Call[R]) -> Generator[Step, Any, RawResponse[R]]:
         """The attempts of one call, as steps for a driver (see the module docstring)."""
-        request = self._build_request(call)
+        request = self.build_request(call)
         attempts = Attempts(call.op, self.max_retries)
         pacer = self._pacer
+        clock = self.clock
         while True:
             if pacer is not None:
-                reserved_at = yield from _slot(pacer)
+                reserved_at = yield from _slot(pacer, clock)
             t0 = time.perf_counter()
             try:
                 response: httpx.Response = yield Send(request, attempts.number)
@@ -299,12 +330,12 @@ class BaseClient(Generic[HttpT]):
                 failure = exc
             else:
                 if pacer is not None:
-                    pacer.observe(_pacing.monotonic(), reserved_at=reserved_at, outcome="answered")
+                    pacer.observe(clock.monotonic(), reserved_at=reserved_at, outcome="answered")
                 self._log(request, f"-> {response.status_code}", attempts.number, t0)
                 return RawResponse(response, call)
             if pacer is not None:
                 pacer.observe(
-                    _pacing.monotonic(), reserved_at=reserved_at, outcome=_pace_outcome(failure)
+                    clock.monotonic(), reserved_at=reserved_at, outcome=_pace_outcome(failure)
                 )
             self._log(request, _outcome(failure), attempts.number, t0)
             wait = attempts.failed(failure)
@@ -324,9 +355,8 @@ class BaseClient(Generic[HttpT]):
                 raise failure
             assert isinstance(failure, APIStatusError)
             found: RawResponse[Any] | None = None
-            if rule.lookup is not None:
-                params = rule.lookup_params(call) if rule.lookup_params else {}
-                found = yield Run(Call(rule.lookup, path_params=params))
+            if rule.lookup:
+                found = yield Run(call.op.reader_call(call))
             logger.info(
                 "%s: %d after an attempt that may have gone through: %s",
                 call.op.name,
@@ -348,10 +378,10 @@ class BaseClient(Generic[HttpT]):
             )
 
 
-def _slot(pacer: TokenBucket) -> Generator[Step, Any, float]:
+def _slot(pacer: TokenBucket, clock: Clock) -> Generator[Step, Any, float]:
     """Wait for a slot of ``pacer`` (steps for the driver); returns when it was given."""
     while True:
-        now = _pacing.monotonic()
+        now = clock.monotonic()
         wait, granted = pacer.reserve(now)
         if wait > 0.0:
             yield Sleep(wait)
@@ -359,7 +389,7 @@ def _slot(pacer: TokenBucket) -> Generator[Step, Any, float]:
             return now
 
 
-def _pace_outcome(exc: Exception) -> _pacing.Outcome:
+def _pace_outcome(exc: Exception) -> Outcome:
     if isinstance(exc, APIStatusError):
         return "throttled" if exc.status_code == 429 else "answered"
     return "failed"

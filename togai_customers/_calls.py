@@ -2,10 +2,11 @@
 
 A builder takes the user's arguments, checks them against the table's parameter rows and the
 request model's limits (raising :class:`RequestValidationError` naming every bad field, before
-any I/O) and returns a :class:`Call`. The builders are declared on :class:`Operations`, which every
-client flavour inherits (see ``_methods``): the sync client, the async client and both
+any I/O) and returns a :class:`Call`. The builders are declared on :class:`OperationMethods`, which
+every client flavour inherits (see ``_methods``): the sync client, the async client and both
 ``with_raw_response`` views expose these same functions, so their signatures and docstrings cannot
-drift apart. Every row of the table must have a builder here; a missing one fails at import.
+drift apart; :meth:`Operation.build` runs them too. Every row of the table must have a builder
+here; a missing one fails at import.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias, TypeVar
 
-from ._exceptions import FieldError, RequestValidationError
 from ._methods import methods_of, operation, paged_operation
 from ._models import (
     Address,
@@ -35,10 +35,11 @@ from ._operations import (
     UPDATE_CUSTOMER,
     Call,
     Operation,
+    make_call,
     missing_rows,
 )
 
-__all__ = ["AccountParam", "AddressParam", "Operations", "SettingParam", "builder", "make_call"]
+__all__ = ["AccountParam", "AddressParam", "OperationMethods", "SettingParam", "builder"]
 
 R = TypeVar("R")
 
@@ -47,43 +48,7 @@ SettingParam: TypeAlias = Setting | Mapping[str, Any]
 AccountParam: TypeAlias = CreateAccountRequest | Mapping[str, Any]
 
 
-def make_call(
-    op: Operation[R],
-    *,
-    body: Mapping[str, Any] | None = None,
-    max_items: int | None = None,
-    **params: Any,
-) -> Call[R]:
-    """Check ``op``'s URL parameters (``params``, by SDK name; None means left out) and, for an
-    operation with a request body, the ``body`` values; return the call or raise every problem."""
-    errors: list[FieldError] = op.check_params(params)
-    model: Any = None
-    if op.request_type is not None:
-        from ._serde import from_python  # deferred: cattrs loads on the first call, not at import
-        from ._validation import validate
-
-        try:
-            model = from_python(body or {}, op.request_type)
-        except RequestValidationError as exc:
-            errors += exc.errors
-        else:
-            errors += validate(model)
-    if max_items is not None and (
-        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
-    ):
-        errors.append(FieldError("max_items", "max_items", "must be an integer >= 1"))
-    if errors:
-        raise RequestValidationError(errors)
-    return Call(
-        op,
-        path_params={p.name: params[p.name] for p in op.path_params},
-        query={p.name: params[p.name] for p in op.query_params if params.get(p.name) is not None},
-        body=model,
-        max_items=max_items,
-    )
-
-
-class Operations:
+class OperationMethods:
     """The operation methods of every client flavour, one builder per row of the table."""
 
     @operation(CREATE_CUSTOMER)
@@ -113,7 +78,7 @@ class Operations:
         }
         return make_call(CREATE_CUSTOMER, body=body)
 
-    @paged_operation(LIST_CUSTOMERS)
+    @paged_operation(LIST_CUSTOMERS, item=Customer)
     def list_customers(
         *,
         page_size: int | None = None,
@@ -128,10 +93,6 @@ class Operations:
         returns the first :class:`SyncPage`; the async client an :class:`AsyncPaginator`
         (``await`` it for the first page, ``async for`` over it for every customer).
         """
-        if page_size is None and isinstance(max_items, int) and not isinstance(max_items, bool):
-            # The caller will iterate: pages as large as needed, up to the largest served.
-            largest = LIST_CUSTOMERS.param("page_size").maximum or max_items
-            page_size = max(1, min(max_items, largest))
         return make_call(
             LIST_CUSTOMERS, page_size=page_size, next_token=next_token, max_items=max_items
         )
@@ -186,8 +147,8 @@ class Operations:
         return make_call(CREATE_CUSTOMER_CONTACT, customer_id=customer_id, body=body)
 
 
-_BUILDERS = {name: method.build for name, method in methods_of(Operations).items()}
-missing_rows(_BUILDERS, "builder in togai_customers._calls.Operations", OPERATIONS)
+_BUILDERS = {name: method.build for name, method in methods_of(OperationMethods).items()}
+missing_rows(_BUILDERS, "builder in togai_customers._calls.OperationMethods", OPERATIONS)
 
 
 def builder(op: Operation[R]) -> Any:

@@ -1,24 +1,22 @@
 """The sync and async clients, and their ``with_raw_response`` views.
 
-Every operation method comes from the ``Operations`` mixin (one builder per row, see ``_calls``);
-the classes differ only in how they send a request and sleep (the drivers of
-``BaseClient._steps``) and in what running a call returns (``_run``/``_run_paged``).
+Every operation method comes from the ``OperationMethods`` mixin (one builder per row, see
+``_calls``); the classes differ only in how they transmit a request and wait (the drivers of
+``BaseClient._steps``, in their public ``send``) and in what running a call returns
+(``_run``/``_run_paged``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-import anyio
 import httpx
 
 from ._base import BaseClient, RawResponse, Run, Send, Sleep, transport_error
-from ._calls import Operations
+from ._calls import OperationMethods
 from ._exceptions import APIConnectionError, APIStatusError, status_error
-from ._models import CustomerPage
 from ._operations import Call
 from ._pagination import AsyncPaginator, SyncPage
 
@@ -29,16 +27,7 @@ R = TypeVar("R")
 _FAILURES = (APIStatusError, APIConnectionError)
 
 
-# The clients' only ways to wait (looked up at call time, so tests can replace them).
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)
-
-
-async def _asleep(seconds: float) -> None:
-    await anyio.sleep(seconds)
-
-
-class TogaiCustomers(Operations, BaseClient[httpx.Client]):
+class TogaiCustomers(OperationMethods, BaseClient[httpx.Client]):
     """Synchronous client for the Togai Customers API.
 
     ``api_key`` defaults to ``$TOGAI_API_KEY``; ``base_url`` to ``$TOGAI_BASE_URL`` or
@@ -47,9 +36,10 @@ class TogaiCustomers(Operations, BaseClient[httpx.Client]):
     """
 
     @staticmethod
-    def _returns(result: Any, *, paged: bool) -> Any:
-        """What an operation method returns, for its signature (``help()``, the docs)."""
-        return SyncPage if paged else result
+    def _returns(result: Any, item: Any) -> Any:
+        """What an operation method returns, for its signature (``help()``, the docs); ``item``
+        is the type of a paginated row's items (None otherwise)."""
+        return result if item is None else SyncPage[item]
 
     @staticmethod
     def _new_http() -> httpx.Client:
@@ -61,12 +51,12 @@ class TogaiCustomers(Operations, BaseClient[httpx.Client]):
         return WithRawResponse(self)
 
     def _run(self, call: Call[R]) -> R:
-        return self._execute(call).parse()
+        return self.send(call).parse()
 
-    def _run_paged(self, call: Call[CustomerPage]) -> SyncPage:
-        return SyncPage(self, call, self._execute(call).parse())
+    def _run_paged(self, call: Call[Any]) -> SyncPage[Any]:
+        return SyncPage(self, call, self.send(call).parse())
 
-    def _send(self, request: httpx.Request) -> httpx.Response:
+    def _transmit(self, request: httpx.Request) -> httpx.Response:
         try:
             response = self._http.send(request)
         except httpx.TransportError as exc:
@@ -75,21 +65,25 @@ class TogaiCustomers(Operations, BaseClient[httpx.Client]):
             raise status_error(response)
         return response
 
-    def _execute(self, call: Call[R]) -> RawResponse[R]:
-        """Drive the call's steps: send, sleep, run the lookup; the result when they end."""
+    def send(self, call: Call[R]) -> RawResponse[R]:
+        """Send ``call`` (from ``Operation.build``, ``from_wire`` or ``from_arguments``) with this
+        client's retries, pace and lost-answer rules; the response of its last attempt, whose
+        ``parse()`` is the typed result. Raises the typed errors (:class:`APIStatusError`, ...).
+        """
         steps = self._steps(call)
         step = next(steps)
+        clock = self.clock
         while True:
             try:
                 try:
                     if isinstance(step, Send):
-                        answer: Any = self._send(step.request)
+                        answer: Any = self._transmit(step.request)
                     elif isinstance(step, Sleep):
-                        _sleep(step.seconds)
+                        clock.sleep(step.seconds)
                         answer = None
                     else:
                         assert isinstance(step, Run)
-                        answer = self._execute(step.call)
+                        answer = self.send(step.call)
                 except _FAILURES as exc:
                     step = steps.throw(exc)
                 else:
@@ -115,13 +109,13 @@ class TogaiCustomers(Operations, BaseClient[httpx.Client]):
         self.close()
 
 
-class AsyncTogaiCustomers(Operations, BaseClient[httpx.AsyncClient]):
+class AsyncTogaiCustomers(OperationMethods, BaseClient[httpx.AsyncClient]):
     """Asynchronous client for the Togai Customers API (arguments as :class:`TogaiCustomers`)."""
 
     @staticmethod
-    def _returns(result: Any, *, paged: bool) -> Any:
+    def _returns(result: Any, item: Any) -> Any:
         """What an operation method returns, for its signature (``help()``, the docs)."""
-        return AsyncPaginator if paged else Awaitable[result]
+        return Awaitable[result] if item is None else AsyncPaginator[item]
 
     @staticmethod
     def _new_http() -> httpx.AsyncClient:
@@ -133,12 +127,12 @@ class AsyncTogaiCustomers(Operations, BaseClient[httpx.AsyncClient]):
         return AsyncWithRawResponse(self)
 
     async def _run(self, call: Call[R]) -> R:
-        return (await self._execute(call)).parse()
+        return (await self.send(call)).parse()
 
-    def _run_paged(self, call: Call[CustomerPage]) -> AsyncPaginator:
+    def _run_paged(self, call: Call[Any]) -> AsyncPaginator[Any]:
         return AsyncPaginator(self, call)
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
+    async def _transmit(self, request: httpx.Request) -> httpx.Response:
         try:
             response = await self._http.send(request)
         except httpx.TransportError as exc:
@@ -147,21 +141,25 @@ class AsyncTogaiCustomers(Operations, BaseClient[httpx.AsyncClient]):
             raise status_error(response)
         return response
 
-    async def _execute(self, call: Call[R]) -> RawResponse[R]:
-        """Drive the call's steps: send, sleep, run the lookup; the result when they end."""
+    async def send(self, call: Call[R]) -> RawResponse[R]:
+        """Send ``call`` (from ``Operation.build``, ``from_wire`` or ``from_arguments``) with this
+        client's retries, pace and lost-answer rules; the response of its last attempt, whose
+        ``parse()`` is the typed result. Raises the typed errors (:class:`APIStatusError`, ...).
+        """
         steps = self._steps(call)
         step = next(steps)
+        clock = self.clock
         while True:
             try:
                 try:
                     if isinstance(step, Send):
-                        answer: Any = await self._send(step.request)
+                        answer: Any = await self._transmit(step.request)
                     elif isinstance(step, Sleep):
-                        await _asleep(step.seconds)
+                        await clock.asleep(step.seconds)
                         answer = None
                     else:
                         assert isinstance(step, Run)
-                        answer = await self._execute(step.call)
+                        answer = await self.send(step.call)
                 except _FAILURES as exc:
                     step = steps.throw(exc)
                 else:
@@ -191,11 +189,11 @@ class AsyncTogaiCustomers(Operations, BaseClient[httpx.AsyncClient]):
         await self.aclose()
 
 
-class WithRawResponse(Operations):
+class WithRawResponse(OperationMethods):
     """Every operation of a sync client, returning :class:`RawResponse` (with ``parse()``)."""
 
     @staticmethod
-    def _returns(result: Any, *, paged: bool) -> Any:
+    def _returns(result: Any, item: Any) -> Any:
         """What an operation method returns, for its signature (``help()``, the docs)."""
         return RawResponse[result]
 
@@ -203,16 +201,16 @@ class WithRawResponse(Operations):
         self._client = client
 
     def _run(self, call: Call[R]) -> RawResponse[R]:
-        return self._client._execute(call)
+        return self._client.send(call)
 
     _run_paged = _run
 
 
-class AsyncWithRawResponse(Operations):
+class AsyncWithRawResponse(OperationMethods):
     """Every operation of an async client, returning :class:`RawResponse`."""
 
     @staticmethod
-    def _returns(result: Any, *, paged: bool) -> Any:
+    def _returns(result: Any, item: Any) -> Any:
         """What an operation method returns, for its signature (``help()``, the docs)."""
         return Awaitable[RawResponse[result]]
 
@@ -220,6 +218,6 @@ class AsyncWithRawResponse(Operations):
         self._client = client
 
     async def _run(self, call: Call[R]) -> RawResponse[R]:
-        return await self._client._execute(call)
+        return await self._client.send(call)
 
     _run_paged = _run

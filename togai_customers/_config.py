@@ -60,6 +60,13 @@ class ClientConfig:
     #: Requests per second at most (None: not paced).
     max_requests_per_second: float | None = None
 
+    @staticmethod
+    def find_api_key(
+        api_key: str | None = None, environ: Mapping[str, str] | None = None
+    ) -> str | None:
+        """``api_key`` if given, else ``$TOGAI_API_KEY`` (None when neither is set)."""
+        return api_key_from_env(api_key, environ)
+
     @classmethod
     def resolve(
         cls,

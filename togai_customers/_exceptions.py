@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "FieldError",
+    "FieldProblem",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -61,17 +63,34 @@ class TogaiError(Exception):
         self.message = message
 
 
+class FieldProblem(StrEnum):
+    """What kind of problem a :class:`FieldError` is, for surfaces that word it their own way."""
+
+    #: A required field is missing.
+    REQUIRED = "required"
+    #: A field the request does not have.
+    UNKNOWN = "unknown"
+    #: A value of the wrong JSON type (``FieldError.expected`` says which).
+    TYPE = "type"
+    #: A value of the right type that breaks a limit (length, pattern, range, count, enum).
+    VALUE = "value"
+
+
 @attrs.frozen
 class FieldError:
     """One problem with one field of a request.
 
     ``field`` is the path in Python terms (``account.primary_email``); ``wire_field`` the same
-    path as the JSON body spells it (``account.primaryEmail``). The root is ``""``.
+    path as the JSON body spells it (``account.primaryEmail``). The root is ``""``. ``problem``
+    is the kind of problem; for a ``FieldProblem.TYPE`` one, ``expected`` names the JSON type
+    wanted, with its article (``"a string"``).
     """
 
     field: str
     wire_field: str
     message: str
+    problem: FieldProblem = FieldProblem.VALUE
+    expected: str | None = None
 
     def describe(self, *, wire: bool = False) -> str:
         name = self.wire_field if wire else self.field

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
-__all__ = ["Constraints", "constraints_of", "field", "to_camel"]
+__all__ = ["Constraints", "constraints_of", "field", "format_datetime", "to_camel"]
 
 _KEY = "togai"
 
@@ -100,3 +101,12 @@ def to_camel(name: str) -> str:
     """``primary_email`` -> ``primaryEmail`` (the wire spelling of a Python attribute)."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def format_datetime(value: datetime) -> str:
+    """A datetime as the wire spells it: ISO 8601, with ``Z`` for UTC (``2024-01-02T03:04:05Z``);
+    a naive one is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

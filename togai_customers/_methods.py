@@ -2,9 +2,10 @@
 
 A builder (see ``_calls``) takes the user's arguments and returns a validated :class:`Call`. Wrapped
 in :class:`Method` (or :class:`PagedMethod` for a paginated row) and declared once on the
-``Operations`` mixin, it becomes ``client.<op>(...)`` on the sync and async clients and on both
-``with_raw_response`` views. Each flavour says what running a call means (``_run``; ``_run_paged``
-for pages): the parsed result, an awaitable of it, or the raw response. Signatures and docstrings
+``OperationMethods`` mixin, it becomes ``client.<op>(...)`` on the sync and async clients and on
+both ``with_raw_response`` views, and :meth:`Operation.build` of its row. Each flavour says what
+running a call means (``_run``; ``_run_paged`` for pages): the parsed result, an awaitable of it,
+or the raw response. Signatures and docstrings
 are the builder's, so they cannot drift apart, and type checkers see the right return type per
 flavour through the ``__get__`` overloads.
 """
@@ -28,13 +29,13 @@ if TYPE_CHECKING:
         TogaiCustomers,
         WithRawResponse,
     )
-    from ._models import CustomerPage
     from ._pagination import AsyncPaginator, SyncPage
 
 __all__ = ["Method", "PagedMethod", "methods_of", "operation", "paged_operation"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class _Descriptor(Generic[P, R]):
@@ -75,7 +76,9 @@ class _Descriptor(Generic[P, R]):
         sig = inspect.signature(build)
         this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
         (result,) = typing.get_args(typing.get_type_hints(build)["return"])  # Call[R] -> R
-        returns = owner._returns(result, paged=self._runner == "_run_paged")
+        paging = self.op.paging
+        item = None if paging is None else paging.item_type(self.op.response_type)
+        returns = owner._returns(result, item)
         method.__signature__ = sig.replace(  # type: ignore[attr-defined]
             parameters=[this, *sig.parameters.values()], return_annotation=returns
         )
@@ -105,28 +108,26 @@ class Method(_Descriptor[P, R]):
         return self if obj is None else self._bind(obj)
 
 
-class PagedMethod(_Descriptor[P, "CustomerPage"]):
-    """``client.list_customers(...)``: a page that iterates every item (sync), an
-    :class:`AsyncPaginator` (async), or the raw response of the first page."""
+class PagedMethod(_Descriptor[P, R], Generic[P, R, T]):
+    """``client.list_customers(...)``: a page (of items ``T``) that iterates every item (sync),
+    an :class:`AsyncPaginator` (async), or the raw response (of the page model ``R``)."""
 
     _runner = "_run_paged"
 
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> Self: ...
     @overload
-    def __get__(self, obj: TogaiCustomers, owner: type[Any]) -> Callable[P, SyncPage]: ...
+    def __get__(self, obj: TogaiCustomers, owner: type[Any]) -> Callable[P, SyncPage[T]]: ...
     @overload
     def __get__(
         self, obj: AsyncTogaiCustomers, owner: type[Any]
-    ) -> Callable[P, AsyncPaginator]: ...
+    ) -> Callable[P, AsyncPaginator[T]]: ...
     @overload
-    def __get__(
-        self, obj: WithRawResponse, owner: type[Any]
-    ) -> Callable[P, RawResponse[CustomerPage]]: ...
+    def __get__(self, obj: WithRawResponse, owner: type[Any]) -> Callable[P, RawResponse[R]]: ...
     @overload
     def __get__(
         self, obj: AsyncWithRawResponse, owner: type[Any]
-    ) -> Callable[P, Awaitable[RawResponse[CustomerPage]]]: ...
+    ) -> Callable[P, Awaitable[RawResponse[R]]]: ...
     def __get__(self, obj: Any, owner: type[Any]) -> Any:
         return self if obj is None else self._bind(obj)
 
@@ -143,13 +144,16 @@ def operation(op: Operation[R]) -> Callable[[Callable[P, Call[R]]], Method[P, R]
 
 
 def paged_operation(
-    op: Operation[CustomerPage],
-) -> Callable[[Callable[P, Call[CustomerPage]]], PagedMethod[P]]:
-    """Declare the builder of the paginated ``op`` as an operation method."""
+    op: Operation[R], *, item: type[T]
+) -> Callable[[Callable[P, Call[R]]], PagedMethod[P, R, T]]:
+    """Declare the builder of the paginated ``op``, whose pages hold ``item`` values, as an
+    operation method (``item`` must be the type of the row's items, for type checkers)."""
     if op.paging is None:
         raise ImportError(f"{op.name} does not page: declare it with operation")
+    if op.paging.item_type(op.response_type) is not item:
+        raise ImportError(f"{op.name}: its pages hold {op.paging.items} items, not {item}")
 
-    def declare(build: Callable[P, Call[CustomerPage]]) -> PagedMethod[P]:
+    def declare(build: Callable[P, Call[R]]) -> PagedMethod[P, R, T]:
         return PagedMethod(op, build)
 
     return declare

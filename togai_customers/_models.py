@@ -59,10 +59,22 @@ class Model:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build from the camelCase JSON form; unknown keys are ignored."""
+        """Build from the camelCase JSON form; unknown keys are ignored (an answer's reading)."""
         from ._serde import structure
 
         return structure(data, cls)
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Self:
+        """Build a request from its camelCase JSON form as the API would judge it: unknown keys,
+        ``null`` values, wrong types and broken limits are refused, every one at once, in a
+        :class:`RequestValidationError` naming the camelCase fields."""
+        from ._serde import parse_request
+        from ._validation import check
+
+        model = parse_request(data, cls)
+        check(model, wire=True)
+        return model
 
 
 @attrs.frozen(kw_only=True)

@@ -7,19 +7,26 @@ and the prose an LLM reads. Nothing else spells a path, a limit or a parameter n
 from the capability seed (``togai-customers.naftiko.yaml``), the upstream reference
 (``togai-customers-api.yaml``) and Togai's documented behaviour.
 
+A row is also the public way in for every surface: :meth:`Operation.build` takes the SDK's keyword
+arguments, :meth:`Operation.from_wire` what arrives over HTTP (REST, the sandbox) and
+:meth:`Operation.from_arguments` an MCP tool's JSON arguments; each returns a :class:`Call`,
+checked once, which a client sends (``client.send(call)``).
+
 A new row needs its models, its builder (``_calls``) and its sandbox handler; each of those
 registries checks at import time that no row is missing.
 """
 
 from __future__ import annotations
 
+import json
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 import attrs
 
-from ._exceptions import FieldError
+from ._exceptions import FieldError, FieldProblem, RequestValidationError
 from ._models import (
     CreateCustomerContactRequest,
     CreateCustomerRequest,
@@ -38,16 +45,22 @@ __all__ = [
     "GET_CUSTOMER",
     "LIST_CUSTOMERS",
     "OPERATIONS",
+    "READ_METHODS",
     "UPDATE_CUSTOMER",
     "Call",
     "LostAnswer",
     "Operation",
     "Paging",
     "Param",
+    "make_call",
     "missing_rows",
 ]
 
 R = TypeVar("R")
+
+#: The HTTP methods that read and change nothing (RFC 9110 safe methods, as the API uses them):
+#: a row is ``read_only`` exactly when its method is one of these (checked when it is built).
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 #: Path segments that clients and servers remove from a URL (RFC 3986, 5.2.4): a request for the
 #: id "." or ".." would reach another path, so a path parameter cannot be one of them.
@@ -90,26 +103,32 @@ class Param:
         """The name in the REST adapter's URL."""
         return self.rest_name or self.wire_name
 
-    def problem(self, value: object) -> str | None:
+    def error(self, value: object) -> FieldError | None:
         """Why ``value`` (a Python value) is not acceptable, or None."""
         if self.value_type is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                return "expected an integer"
+                return self._error("expected an integer", FieldProblem.TYPE, "an integer")
             lo, hi = self.minimum, self.maximum
             if (lo is not None and value < lo) or (hi is not None and value > hi):
-                return f"must be between {lo} and {hi}"
+                return self._error(f"must be between {lo} and {hi}")
             return None
         if not isinstance(value, str):
-            return f"expected a string, got {type(value).__name__}"
+            got = f"expected a string, got {type(value).__name__}"
+            return self._error(got, FieldProblem.TYPE, "a string")
         if self.location == "path" and value in _DOT_SEGMENTS:
-            return f"{value!r} cannot be sent in a URL path (it is a dot segment)"
+            return self._error(f"{value!r} cannot be sent in a URL path (it is a dot segment)")
         if self.min_length is not None and len(value) < self.min_length:
             if self.min_length == 1:
-                return "must not be empty"
-            return f"must be at least {self.min_length} characters (got {len(value)})"
+                return self._error("must not be empty")
+            return self._error(f"must be at least {self.min_length} characters (got {len(value)})")
         if self.max_length is not None and len(value) > self.max_length:
-            return f"must be at most {self.max_length} characters (got {len(value)})"
+            return self._error(f"must be at most {self.max_length} characters (got {len(value)})")
         return None
+
+    def _error(
+        self, message: str, problem: FieldProblem = FieldProblem.VALUE, expected: str | None = None
+    ) -> FieldError:
+        return FieldError(self.name, self.wire_name, message, problem, expected)
 
     def from_text(self, text: str) -> int | str:
         """A value as it arrives in a URL (always text) as this parameter's type.
@@ -150,12 +169,30 @@ class Param:
 @attrs.frozen(kw_only=True)
 class Paging:
     """How a paginated operation pages: the cursor and size parameters, the items and next cursor
-    fields of its response model (Python names)."""
+    fields of its response model, and (if it has one) the field describing the page (Python
+    names). Every surface pages through these: the SDK's pages, the CLI, MCP and the sandbox."""
 
     cursor: str
     size: str
     items: str
     next_cursor: str
+    context: str | None = None
+
+    def items_of(self, page: Any) -> list[Any]:
+        """The items of a page (a response model)."""
+        items: list[Any] = getattr(page, self.items)
+        return items
+
+    def next_of(self, page: Any) -> str | None:
+        """The cursor of the page after ``page`` (None: it is the last)."""
+        cursor: str | None = getattr(page, self.next_cursor)
+        return cursor
+
+    def item_type(self, page_type: type[Any]) -> type[Any]:
+        """The type of a page's items (``Customer`` for ``CustomerPage.data``)."""
+        hint = typing.get_type_hints(page_type)[self.items]
+        (item,) = typing.get_args(hint)
+        return item  # type: ignore[no-any-return]
 
 
 @attrs.frozen(kw_only=True)
@@ -165,20 +202,20 @@ class LostAnswer:
     The API has no idempotency keys, so a retried request whose first answer was lost (a timeout,
     a dropped connection, a 500/502/504) can find its own effect: a create meets 409, a delete 404.
     Only then is ``status`` not an error: ``resolve`` turns the request body and, when ``lookup``
-    is set, the result of calling that operation with ``lookup_params(body or path params)`` into
-    the operation's result, or returns None when what it finds is not what the request did (then
-    the original error is raised). After failures that certainly were not processed (refused
-    connection, 429, 503) the status keeps its usual meaning.
+    is set, what the row's ``reader`` finds into the operation's result, or returns
+    None when what it finds is not what the request did (then the original error is raised). After
+    failures that certainly were not processed (refused connection, 429, 503) the status keeps its
+    usual meaning.
     """
 
     status: int
     meaning: str  #: In words, for documentation.
     resolve: Callable[[Any, Any], Any]
-    lookup: Operation[Any] | None = None
-    lookup_params: Callable[[Call[Any]], dict[str, str]] | None = None
+    #: Read what the call acted on first (with the row's ``reader``) and pass it to ``resolve``.
+    lookup: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Operation(Generic[R]):
     """One upstream operation and how every surface exposes it."""
 
@@ -211,6 +248,12 @@ class Operation(Generic[R]):
     #: statuses, values templates over the call's arguments (``{customer_id}``) and ``{message}``
     #: (the API's own words). Statuses not listed get the generic text.
     error_advice: Mapping[int, str] = attrs.field(factory=dict)
+    #: The read-only row that reads what this one acts on (get_customer for update and delete):
+    #: the lost-answer lookup, the MCP confirmation's question and the CLI's merge read it.
+    reader: Operation[Any] | None = None
+    #: The reader's arguments for a call of this row (default: the call's path parameters that
+    #: the reader takes); e.g. a create reads the id it sent in its body.
+    reader_arguments: Callable[[Call[Any]], Mapping[str, Any]] | None = None
 
     def __attrs_post_init__(self) -> None:
         placeholders = {p.name for p in self.path_params}
@@ -219,10 +262,27 @@ class Operation(Generic[R]):
                 raise ValueError(f"{self.name}: path parameter {p.name} is not in its paths")
         if self.path.count("{") != len(placeholders):
             raise ValueError(f"{self.name}: {self.path} has placeholders without a Param row")
+        if self.read_only != (self.method in READ_METHODS):
+            raise ValueError(
+                f"{self.name}: read_only={self.read_only} does not fit its method {self.method}"
+            )
+        if self.read_only and (self.destructive or self.request_type is not None):
+            raise ValueError(f"{self.name}: a read-only row can neither destroy nor take a body")
         if self.paging is not None:
             names = {p.name for p in self.query_params}
             if not {self.paging.cursor, self.paging.size} <= names:
                 raise ValueError(f"{self.name}: paging names parameters it does not have")
+            fields = _field_names(self.response_type)
+            used = {self.paging.items, self.paging.next_cursor, self.paging.context} - {None}
+            if not used <= fields:
+                raise ValueError(f"{self.name}: paging names fields its response does not have")
+        if self.reader is not None and not self.reader.read_only:
+            raise ValueError(f"{self.name}: its reader {self.reader.name} is not read-only")
+        if self.lost_answer is not None and self.lost_answer.lookup and self.reader is None:
+            raise ValueError(f"{self.name}: its lost-answer rule looks up, but it has no reader")
+
+    def __repr__(self) -> str:
+        return f"<Operation {self.name}: {self.method} {self.path}>"
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -243,18 +303,17 @@ class Operation(Generic[R]):
             value = values.get(p.name)
             if value is None:
                 if p.required:
-                    errors.append(FieldError(p.name, p.wire_name, "field required"))
+                    errors.append(
+                        FieldError(p.name, p.wire_name, "field required", FieldProblem.REQUIRED)
+                    )
                 continue
-            problem = p.problem(value)
-            if problem is not None:
-                errors.append(FieldError(p.name, p.wire_name, problem))
+            error = p.error(value)
+            if error is not None:
+                errors.append(error)
         return errors
 
-    def parse_params(self, text: Mapping[str, str]) -> dict[str, Any]:
-        """URL parameter values as they arrive in a URL (text, by SDK name; decoded), converted
-        and checked; :class:`RequestValidationError` naming every bad one (wire names)."""
-        from ._exceptions import RequestValidationError
-
+    def _parse_params(self, text: Mapping[str, str]) -> tuple[dict[str, Any], list[FieldError]]:
+        """URL parameter values as text (by SDK name; decoded), converted; and every problem."""
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
         for p in self.params:
@@ -264,15 +323,125 @@ class Operation(Generic[R]):
             try:
                 values[p.name] = p.from_text(raw)
             except ValueError as exc:
-                errors.append(FieldError(p.name, p.wire_name, str(exc)))
+                errors.append(FieldError(p.name, p.wire_name, str(exc), FieldProblem.TYPE))
         errors += [e for e in self.check_params(values) if e.field not in {x.field for x in errors}]
-        if errors:
-            raise RequestValidationError(errors, wire=True)
-        return values
+        return values, errors
 
     def upstream_path(self, **params: str) -> str:
         """Return the upstream path with the (already URL-encoded) path parameters filled in."""
         return self.path.format(**params)
+
+    # The ways in: each returns a Call checked once ------------------------------------------
+
+    def build(self, *args: Any, **kwargs: Any) -> Call[R]:
+        """The call of the SDK method of this row (same arguments as ``client.<name>(...)``),
+        checked; :class:`RequestValidationError` naming every bad argument (SDK names)."""
+        from . import _calls  # the builders register themselves when it loads
+
+        return _calls.builder(self)(*args, **kwargs)  # type: ignore[no-any-return]
+
+    def from_wire(
+        self,
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+    ) -> Call[R]:
+        """The call of a request as it arrives over HTTP (what the REST adapter and the sandbox
+        receive): ``path`` the decoded path parameters by SDK name, ``query`` the query
+        parameters by their wire name (others are ignored), ``body`` the raw JSON body.
+
+        Everything is converted and checked once; :class:`RequestValidationError` names every
+        bad field at once, as the wire spells it (``pageSize``, ``address.postalCode``).
+        """
+        text = dict(path or {})
+        given = query or {}
+        text.update({p.name: given[p.wire_name] for p in self.query_params if p.wire_name in given})
+        values, errors = self._parse_params(text)
+        model: Any = None
+        if self.request_type is not None:
+            from ._serde import parse_request
+            from ._validation import validate
+
+            try:
+                data = json.loads(body or b"")
+            except (ValueError, RecursionError) as exc:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+                errors.append(FieldError("", "", f"the body is not valid JSON ({reason})"))
+            else:
+                try:
+                    model = parse_request(data, self.request_type)
+                except RequestValidationError as exc:
+                    errors += exc.errors
+                else:
+                    errors += validate(model)
+        if errors:
+            raise RequestValidationError(errors, wire=True)
+        return self._call(values, model)
+
+    def from_arguments(self, arguments: Mapping[str, Any]) -> Call[R]:
+        """The call of JSON arguments named as the SDK names them (an MCP tool's arguments,
+        described by :meth:`input_schema`; ``null`` means left out), checked once: unknown
+        names, missing ones, types and limits; :class:`RequestValidationError` names each."""
+        names = {p.name for p in self.params}
+        body_names = set() if self.request_type is None else _field_names(self.request_type)
+        errors = [
+            FieldError(name, name, "unknown argument", FieldProblem.UNKNOWN)
+            for name in arguments
+            if name not in names and name not in body_names
+        ]
+        given = {k: v for k, v in arguments.items() if v is not None}
+        params = {k: v for k, v in given.items() if k in names}
+        body = {k: v for k, v in given.items() if k in body_names}
+        try:
+            call = make_call(self, body=body, **params)
+        except RequestValidationError as exc:
+            errors += exc.errors
+        if errors:
+            raise RequestValidationError(errors)
+        return call
+
+    def input_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the row's arguments as the SDK names them (the SDK method's keyword
+        arguments; an MCP tool's ``inputSchema``): the URL parameters with their limits, then
+        the request model's fields (snake_case), no others."""
+        from ._schema import json_schema
+
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for p in self.params:
+            properties[p.name] = p.json_schema()
+            if p.required:
+                required.append(p.name)
+        if self.request_type is not None:
+            body = json_schema(self.request_type, wire=False)
+            properties.update(body["properties"])
+            required += body.get("required", [])
+        schema: dict[str, Any] = {"type": "object", "properties": properties}
+        if required:
+            schema["required"] = required
+        schema["additionalProperties"] = False
+        return schema
+
+    def reader_call(self, call: Call[Any]) -> Call[Any]:
+        """The call of this row's ``reader`` that reads what ``call`` acts on."""
+        reader = self.reader
+        if reader is None:
+            raise ValueError(f"{self.name} has no reader")
+        if self.reader_arguments is not None:
+            arguments = dict(self.reader_arguments(call))
+        else:
+            names = {p.name for p in reader.params}
+            arguments = {k: v for k, v in call.path_params.items() if k in names}
+        return reader.build(**arguments)
+
+    def _call(self, values: Mapping[str, Any], body: Any) -> Call[R]:
+        return Call(
+            self,
+            path_params={p.name: values[p.name] for p in self.path_params},
+            query={p.name: values[p.name] for p in self.query_params if p.name in values},
+            body=body,
+        )
 
 
 @attrs.frozen
@@ -290,10 +459,85 @@ class Call(Generic[R]):
     max_items: int | None = None
 
     def path(self) -> str:
+        """The upstream path, with the path parameters filled in (percent-encoded)."""
         return self.op.upstream_path(**{k: quote(v, safe="") for k, v in self.path_params.items()})
 
     def wire_query(self) -> dict[str, str | int]:
+        """The query parameters by their wire names."""
         return {self.op.param(k).wire_name: v for k, v in self.query.items()}
+
+    def iterating(self) -> Call[R]:
+        """This call of a paginated row as auto-pagination sends it: the largest page size the
+        row allows, unless the caller chose one."""
+        paging = self.op.paging
+        if paging is None:
+            raise ValueError(f"{self.op.name} does not page")
+        if paging.size in self.query:
+            return self
+        largest = self.op.param(paging.size).maximum
+        assert largest is not None
+        return attrs.evolve(self, query={**self.query, paging.size: largest})
+
+    def next_page(self, page: Any) -> Call[R] | None:
+        """The call of the page after ``page`` (this call's answer), or None after the last.
+
+        A server that repeats the cursor it was given would otherwise be asked forever.
+        """
+        paging = self.op.paging
+        if paging is None:
+            raise ValueError(f"{self.op.name} does not page")
+        token = paging.next_of(page)
+        if not token or token == self.query.get(paging.cursor):
+            return None
+        return attrs.evolve(self, query={**self.query, paging.cursor: token}).iterating()
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _field_names(cls: type[Any]) -> set[str]:
+    return {a.name for a in attrs.fields(cls)}
+
+
+def make_call(
+    op: Operation[R],
+    *,
+    body: Mapping[str, Any] | None = None,
+    max_items: int | None = None,
+    **params: Any,
+) -> Call[R]:
+    """Check ``op``'s URL parameters (``params``, by SDK name; None means left out) and, for an
+    operation with a request body, the ``body`` values (snake_case; models or mappings); return
+    the call, or raise :class:`RequestValidationError` naming every problem."""
+    paging = op.paging
+    if paging is not None and params.get(paging.size) is None and _is_count(max_items):
+        # The caller will iterate: pages as large as needed, up to the largest the row allows.
+        largest = op.param(paging.size).maximum or max_items
+        params[paging.size] = max(1, min(max_items, largest))  # type: ignore[type-var]
+    errors: list[FieldError] = op.check_params(params)
+    model: Any = None
+    if op.request_type is not None:
+        from ._serde import from_python  # deferred: cattrs loads on the first call, not at import
+        from ._validation import validate
+
+        try:
+            model = from_python(body or {}, op.request_type)
+        except RequestValidationError as exc:
+            errors += exc.errors
+        else:
+            errors += validate(model)
+    if max_items is not None and not (_is_count(max_items) and max_items >= 1):
+        errors.append(FieldError("max_items", "max_items", "must be an integer >= 1"))
+    if errors:
+        raise RequestValidationError(errors)
+    return Call(
+        op,
+        path_params={p.name: params[p.name] for p in op.path_params},
+        query={p.name: params[p.name] for p in op.query_params if params.get(p.name) is not None},
+        body=model,
+        max_items=max_items,
+    )
 
 
 # Rows ----------------------------------------------------------------------------------------
@@ -389,9 +633,10 @@ CREATE_CUSTOMER: Operation[CreateCustomerResponse] = Operation(
             "is the one the lost attempt created, and it is returned"
         ),
         resolve=_created_by_us,
-        lookup=GET_CUSTOMER,
-        lookup_params=lambda call: {"customer_id": call.body.id},
+        lookup=True,
     ),
+    reader=GET_CUSTOMER,
+    reader_arguments=lambda call: {"customer_id": call.body.id},
     error_advice={
         409: (
             "a customer with id {id} already exists (Togai: {message}); call get-customer with "
@@ -450,7 +695,13 @@ LIST_CUSTOMERS: Operation[CustomerPage] = Operation(
             description="Customers per page, {minimum} to {maximum} (default {default}).",
         ),
     ),
-    paging=Paging(cursor="next_token", size="page_size", items="data", next_cursor="next_token"),
+    paging=Paging(
+        cursor="next_token",
+        size="page_size",
+        items="data",
+        next_cursor="next_token",
+        context="context",
+    ),
 )
 
 UPDATE_CUSTOMER: Operation[Customer] = Operation(
@@ -479,6 +730,7 @@ UPDATE_CUSTOMER: Operation[Customer] = Operation(
     retry_ambiguous=True,
     path_params=(_CUSTOMER_ID,),
     error_advice={404: _NOT_FOUND},
+    reader=GET_CUSTOMER,
 )
 
 DELETE_CUSTOMER: Operation[DeleteCustomerResponse] = Operation(
@@ -517,6 +769,7 @@ DELETE_CUSTOMER: Operation[DeleteCustomerResponse] = Operation(
             "already deleted; call list-customers to find ids."
         ),
     },
+    reader=GET_CUSTOMER,
 )
 
 CREATE_CUSTOMER_CONTACT: Operation[CustomerContact] = Operation(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections import deque
 from typing import Literal
 
@@ -30,7 +29,6 @@ __all__ = [
     "Outcome",
     "TokenBucket",
     "check_rate",
-    "monotonic",
 ]
 
 #: Requests per second Togai allows a new organisation (``docs/quotas-and-limits.mdx``).
@@ -39,11 +37,6 @@ TOGAI_DEFAULT_RATE = 10.0
 #: How an attempt ended, for :meth:`TokenBucket.observe`: answered (any status but 429),
 #: ``throttled`` (429) or ``failed`` (no answer: a connection error or a timeout).
 Outcome = Literal["answered", "throttled", "failed"]
-
-
-def monotonic() -> float:
-    """The clock the clients pace by (looked up at call time, so tests can replace it)."""
-    return time.monotonic()
 
 
 def check_rate(value: object, name: str) -> float:

@@ -1,16 +1,20 @@
-"""Pages of customers that know how to fetch the next one.
+"""Pages that know how to fetch the next one, for every paginated row of the table.
 
 ``client.list_customers()`` returns a :class:`SyncPage`: ``.data``, ``.next_token``, ``.context``,
-and iterating it yields every customer of this and the following pages, fetched lazily (one page in
+and iterating it yields every item of this and the following pages, fetched lazily (one page in
 memory at a time). ``AsyncTogaiCustomers.list_customers()`` returns an :class:`AsyncPaginator`:
-``await`` it for the first :class:`AsyncPage`, or ``async for`` over it for every customer.
+``await`` it for the first :class:`AsyncPage`, or ``async for`` over it for every item.
 ``max_items`` stops early; save ``next_token`` to resume later with
 ``list_customers(next_token=...)``.
 
-Page sizes: a call that names ``page_size`` gets it on every page. Otherwise one page is left to the
+The pages are generic over their item type and read the page model through the row's
+:class:`~togai_customers.Paging` (its items, next cursor and context fields), so a new paginated
+row gets them with no code here.
+
+Page sizes: a call that names a page size gets it on every page. Otherwise one page is left to the
 server's default, and iterating (every page after the first, ``async for`` from the first, or any
-call with ``max_items``) asks for the largest page the API serves: walking 1,000 customers costs
-11 requests rather than 50 at the default size.
+call with ``max_items``) asks for the largest page the row allows (:meth:`Call.iterating`): walking
+1,000 customers costs 11 requests rather than 50 at the default size.
 
 A page can be empty with no next cursor: Togai at times hands out a cursor after the last full
 page, and the page it leads to is empty. That is the normal end of the iteration.
@@ -19,67 +23,60 @@ page, and the page it leads to is empty. That is the normal end of the iteration
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import attrs
-
-from ._models import Customer, CustomerPage, PaginationContext
-from ._operations import Call
+from ._operations import Call, Paging
 
 if TYPE_CHECKING:
     from ._client import AsyncTogaiCustomers, TogaiCustomers
 
-__all__ = ["AsyncPage", "AsyncPaginator", "SyncPage", "iterating"]
+__all__ = ["AsyncPage", "AsyncPaginator", "SyncPage"]
+
+T = TypeVar("T")
 
 
-def iterating(call: Call[CustomerPage]) -> Call[CustomerPage]:
-    """``call`` as auto-pagination sends it: the largest page size unless the caller chose one."""
+def _paging(call: Call[Any]) -> Paging:
     paging = call.op.paging
-    assert paging is not None
-    if paging.size in call.query:
-        return call
-    largest = call.op.param(paging.size).maximum
-    assert largest is not None
-    return attrs.evolve(call, query={**call.query, paging.size: largest})
+    if paging is None:
+        raise TypeError(f"{call.op.name} does not page")
+    return paging
 
 
-class _BasePage:
-    """What both pages share: the data, the cursor, and the call for the next page."""
+class _BasePage(Generic[T]):
+    """What both pages share: the page model, its cursor, and the call for the next page."""
 
-    def __init__(self, call: Call[CustomerPage], page: CustomerPage) -> None:
-        assert call.op.paging is not None
+    def __init__(self, call: Call[Any], page: Any) -> None:
+        self._paging = _paging(call)
         self._call = call
         self._page = page
-        self._cursor = call.op.paging.cursor
         self._max_items = call.max_items
 
     @property
-    def data(self) -> list[Customer]:
-        """The customers on this page."""
-        return self._page.data
+    def data(self) -> list[T]:
+        """The items on this page."""
+        return self._paging.items_of(self._page)
 
     @property
     def next_token(self) -> str | None:
-        """Cursor of the next page (None on the last); pass to ``list_customers`` to resume."""
-        return self._page.next_token
+        """Cursor of the next page (None on the last); pass it to the call again to resume."""
+        return self._paging.next_of(self._page)
 
     @property
-    def context(self) -> PaginationContext | None:
-        return self._page.context
+    def context(self) -> Any:
+        """How the page was produced (page size, sort order), when the API says (else None)."""
+        name = self._paging.context
+        return None if name is None else getattr(self._page, name)
+
+    @property
+    def page(self) -> Any:
+        """The page as the API returned it (the row's response model)."""
+        return self._page
 
     def has_next_page(self) -> bool:
-        token = self._page.next_token
-        # A server repeating the cursor it was given would otherwise loop forever.
-        return bool(token) and token != self._call.query.get(self._cursor)
+        return self._call.next_page(self._page) is not None
 
-    def _next_call(self) -> Call[CustomerPage] | None:
-        if not self.has_next_page():
-            return None
-        query: dict[str, Any] = {**self._call.query, self._cursor: self._page.next_token}
-        return iterating(attrs.evolve(self._call, query=query))
-
-    def _take(self, seen: int) -> list[Customer]:
-        """This page's customers still within ``max_items``, given ``seen`` already yielded."""
+    def _take(self, seen: int) -> list[T]:
+        """This page's items still within ``max_items``, given ``seen`` already yielded."""
         if self._max_items is None:
             return self.data
         return self.data[: max(self._max_items - seen, 0)]
@@ -91,99 +88,88 @@ class _BasePage:
         return len(self.data)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} customers={len(self.data)} next_token={self.next_token!r}>"
+        items = self._paging.items
+        return f"<{type(self).__name__} {items}={len(self.data)} next_token={self.next_token!r}>"
 
 
-class SyncPage(_BasePage):
-    """A page of customers from the sync client; iterate it for every customer from here on."""
+class SyncPage(_BasePage[T]):
+    """A page from the sync client; iterate it for every item from here on."""
 
-    def __init__(
-        self,
-        client: TogaiCustomers,
-        call: Call[CustomerPage],
-        page: CustomerPage,
-    ) -> None:
+    def __init__(self, client: TogaiCustomers, call: Call[Any], page: Any) -> None:
         super().__init__(call, page)
         self._client = client
 
-    def next_page(self) -> SyncPage | None:
+    def next_page(self) -> SyncPage[T] | None:
         """Fetch the following page (None after the last)."""
-        call = self._next_call()
+        call = self._call.next_page(self._page)
         if call is None:
             return None
-        page = self._client._execute(call).parse()
-        return SyncPage(self._client, call, page)
+        return SyncPage(self._client, call, self._client.send(call).parse())
 
-    def iter_pages(self) -> Iterator[SyncPage]:
+    def iter_pages(self) -> Iterator[SyncPage[T]]:
         """This page, then each following page, fetched as you go."""
-        page: SyncPage | None = self
+        page: SyncPage[T] | None = self
         while page is not None:
             yield page
             page = page.next_page()
 
-    def __iter__(self) -> Iterator[Customer]:
+    def __iter__(self) -> Iterator[T]:
         seen = 0
         for page in self.iter_pages():
-            for customer in page._take(seen):
+            for item in page._take(seen):
                 seen += 1
-                yield customer
+                yield item
             if self._done(seen):
                 return
 
 
-class AsyncPage(_BasePage):
-    """A page of customers from the async client; ``async for`` over it for every customer."""
+class AsyncPage(_BasePage[T]):
+    """A page from the async client; ``async for`` over it for every item from here on."""
 
-    def __init__(
-        self,
-        client: AsyncTogaiCustomers,
-        call: Call[CustomerPage],
-        page: CustomerPage,
-    ) -> None:
+    def __init__(self, client: AsyncTogaiCustomers, call: Call[Any], page: Any) -> None:
         super().__init__(call, page)
         self._client = client
 
-    async def next_page(self) -> AsyncPage | None:
+    async def next_page(self) -> AsyncPage[T] | None:
         """Fetch the following page (None after the last)."""
-        call = self._next_call()
+        call = self._call.next_page(self._page)
         if call is None:
             return None
-        page = (await self._client._execute(call)).parse()
-        return AsyncPage(self._client, call, page)
+        return AsyncPage(self._client, call, (await self._client.send(call)).parse())
 
-    async def iter_pages(self) -> AsyncIterator[AsyncPage]:
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
         """This page, then each following page, fetched as you go."""
-        page: AsyncPage | None = self
+        page: AsyncPage[T] | None = self
         while page is not None:
             yield page
             page = await page.next_page()
 
-    async def __aiter__(self) -> AsyncIterator[Customer]:
+    async def __aiter__(self) -> AsyncIterator[T]:
         seen = 0
         async for page in self.iter_pages():
-            for customer in page._take(seen):
+            for item in page._take(seen):
                 seen += 1
-                yield customer
+                yield item
             if self._done(seen):
                 return
 
 
-class AsyncPaginator:
-    """What the async ``list_customers()`` returns: await it for the first page, or
-    ``async for`` over it for every customer across pages."""
+class AsyncPaginator(Generic[T]):
+    """What a paginated method of the async client returns: await it for the first page, or
+    ``async for`` over it for every item across pages."""
 
-    def __init__(self, client: AsyncTogaiCustomers, call: Call[CustomerPage]) -> None:
+    def __init__(self, client: AsyncTogaiCustomers, call: Call[Any]) -> None:
+        _paging(call)
         self._client = client
         self._call = call
 
-    async def _first(self, call: Call[CustomerPage]) -> AsyncPage:
-        page = (await self._client._execute(call)).parse()
-        return AsyncPage(self._client, call, page)
+    async def _first(self, call: Call[Any]) -> AsyncPage[T]:
+        return AsyncPage(self._client, call, (await self._client.send(call)).parse())
 
-    def __await__(self) -> Generator[Any, None, AsyncPage]:
+    def __await__(self) -> Generator[Any, None, AsyncPage[T]]:
         return self._first(self._call).__await__()
 
-    async def __aiter__(self) -> AsyncIterator[Customer]:
-        first = await self._first(iterating(self._call))  # every page will be read
-        async for customer in first:
-            yield customer
+    async def __aiter__(self) -> AsyncIterator[T]:
+        first = await self._first(self._call.iterating())  # every page will be read
+        async for item in first:
+            yield item

@@ -27,8 +27,8 @@ from cattrs.cols import is_mapping, is_sequence, list_structure_factory, mapping
 from cattrs.errors import ForbiddenExtraKeysError, IterableValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._exceptions import FieldError, RequestValidationError
-from ._fields import to_camel
+from ._exceptions import FieldError, FieldProblem, RequestValidationError
+from ._fields import format_datetime, to_camel
 
 __all__ = [
     "format_datetime",
@@ -58,11 +58,15 @@ def _json_type(value: Any) -> str:
 class _Mismatch(TypeError):
     """A value of the wrong JSON type; the message is shown to users as is."""
 
+    def __init__(self, expected: str, value: Any, detail: str | None = None) -> None:
+        super().__init__(f"expected {expected}, got {detail or _json_type(value)}")
+        self.expected = expected
+
 
 def _expect(value: Any, kind: type[Any], name: str) -> None:
     # bool is an int in Python, but not in JSON.
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise _Mismatch(f"expected {name}, got {_json_type(value)}")
+        raise _Mismatch(name, value)
 
 
 def _structure_str(value: Any, _: Any) -> str:
@@ -77,7 +81,7 @@ def _structure_int(value: Any, _: Any) -> int:
 
 def _structure_float(value: Any, _: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Mismatch(f"expected a number, got {_json_type(value)}")
+        raise _Mismatch("a number", value)
     return float(value)
 
 
@@ -94,16 +98,8 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            raise _Mismatch(f"expected an ISO 8601 date-time, got {value!r:.60}") from None
+            raise _Mismatch("an ISO 8601 date-time", value, f"{value!r:.60}") from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def format_datetime(value: datetime) -> str:
-    """ISO 8601, with ``Z`` for UTC (``2024-01-02T03:04:05Z``)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _renames(cls: type[Any], wire: bool) -> dict[str, Any]:
@@ -193,7 +189,8 @@ def parse_request(data: Any, cls: type[T]) -> T:
     nulls = list(_nulls(data, ()))
     if nulls:
         message = "must not be null (leave the field out instead)"
-        raise RequestValidationError([FieldError(*_join(p), message) for p in nulls], wire=True)
+        errors = [FieldError(*_join(p), message, FieldProblem.TYPE) for p in nulls]
+        raise RequestValidationError(errors, wire=True)
     return _strict(_WIRE_REQUESTS, data, cls, wire=True)
 
 
@@ -234,13 +231,20 @@ def _plain(value: Any) -> Any:
 
 def _strict(conv: cattrs.Converter, data: Any, cls: type[T], *, wire: bool) -> T:
     if not isinstance(data, Mapping):
+        message = f"expected a JSON object, got {_json_type(data)}"
         raise RequestValidationError(
-            [FieldError("", "", f"expected a JSON object, got {_json_type(data)}")], wire=wire
+            [FieldError("", "", message, FieldProblem.TYPE, "an object")], wire=wire
         )
     try:
         return conv.structure(data, cls)
     except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
-        raise RequestValidationError(_field_errors(exc, cls, ()), wire=wire) from None
+        errors = _field_errors(exc, cls, ())
+    from ._validation import validate_document
+
+    # The values that did structure may break limits too: one answer names every bad field.
+    seen = {e.field for e in errors}
+    errors += [e for e in validate_document(data, cls, wire=wire) if e.field not in seen]
+    raise RequestValidationError(errors, wire=wire)
 
 
 def _join(path: tuple[str, ...]) -> tuple[str, str]:
@@ -264,7 +268,10 @@ def _field_errors(exc: BaseException, cls: Any, path: tuple[str, ...]) -> list[F
             py, wire = _join(path)
             out.append(
                 FieldError(
-                    f"{py}.{key}" if py else key, f"{wire}.{key}" if wire else key, "unknown field"
+                    f"{py}.{key}" if py else key,
+                    f"{wire}.{key}" if wire else key,
+                    "unknown field",
+                    FieldProblem.UNKNOWN,
                 )
             )
         return out
@@ -289,10 +296,11 @@ def _field_errors(exc: BaseException, cls: Any, path: tuple[str, ...]) -> list[F
         return out
     py, wire = _join(path)
     if isinstance(exc, KeyError):
-        message = "field required"
-    elif isinstance(exc, _Mismatch) or (isinstance(exc, ValueError) and exc.args):
-        message = str(exc.args[0]) if exc.args else str(exc)
+        out.append(FieldError(py, wire, "field required", FieldProblem.REQUIRED))
+    elif isinstance(exc, _Mismatch):
+        out.append(FieldError(py, wire, str(exc), FieldProblem.TYPE, exc.expected))
+    elif isinstance(exc, ValueError) and exc.args:
+        out.append(FieldError(py, wire, str(exc.args[0])))
     else:
-        message = "invalid value"
-    out.append(FieldError(py, wire, message))
+        out.append(FieldError(py, wire, "invalid value"))
     return out

@@ -1,10 +1,12 @@
-"""Client-side validation of request models against the spec's limits (declared in ``_fields``)."""
+"""Client-side validation of request models against the spec's limits (declared in ``_fields``).
+
+The models checked here come from the strict converter (``_serde``), which has already checked
+every type (and turned naive datetimes into UTC), so only the limits are left: lengths, patterns,
+item counts, enums, and a request that needs at least one field.
+"""
 
 from __future__ import annotations
 
-import types
-import typing
-from datetime import datetime
 from typing import Any
 
 import attrs
@@ -12,46 +14,7 @@ import attrs
 from ._exceptions import FieldError, RequestValidationError
 from ._fields import Constraints, constraints_of, to_camel
 
-__all__ = ["check", "nothing_to_change", "validate"]
-
-
-_HINTS: dict[type[Any], dict[str, Any]] = {}
-
-
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
-
-
-def _type_error(value: Any, tp: Any) -> str | None:
-    """Return why ``value`` is not of the annotated type ``tp`` (shallow), or None."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None:
-            return None
-        errors = [_type_error(value, a) for a in options]
-        return None if any(e is None for e in errors) else errors[0]
-    if origin is list:
-        return None if isinstance(value, list) else "expected a list"
-    if origin is dict:
-        return None if isinstance(value, dict) else "expected a mapping"
-    if tp is bool:
-        return None if isinstance(value, bool) else "expected a boolean"
-    if tp is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "expected an integer"
-    if tp is str:
-        return None if isinstance(value, str) else "expected a string"
-    if tp is datetime:
-        if not isinstance(value, datetime):
-            return "expected a datetime"
-        return None if value.tzinfo is not None else "must be timezone-aware"
-    if isinstance(tp, type) and attrs.has(tp):
-        return None if isinstance(value, tp) else f"expected {tp.__name__}"
-    return None
+__all__ = ["check", "nothing_to_change", "validate", "validate_document"]
 
 
 def _check_value(value: Any, c: Constraints) -> str | None:
@@ -72,45 +35,68 @@ def _check_value(value: Any, c: Constraints) -> str | None:
 
 def _walk(obj: Any, py: str, wire: str, out: list[FieldError]) -> None:
     cls = type(obj)
-    hints = _hints(cls)
     for a in attrs.fields(cls):
         value = getattr(obj, a.name)
         p = f"{py}.{a.name}" if py else a.name
         w = f"{wire}.{to_camel(a.name)}" if wire else to_camel(a.name)
-        if value is None:
-            if a.default is attrs.NOTHING:
-                out.append(FieldError(p, w, "field required"))
+        if value is None:  # left out (the converter has checked that required fields are there)
             continue
-        problem = _type_error(value, hints[a.name])
-        if problem is None:
-            problem = _check_value(value, constraints_of(a))
+        problem = _check_value(value, constraints_of(a))
         if problem is not None:
             out.append(FieldError(p, w, problem))
             continue
         if attrs.has(type(value)):
             _walk(value, p, w, out)
         elif isinstance(value, list):
-            _walk_items(value, a, hints[a.name], p, w, out)
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                if not isinstance(k, str) or not isinstance(v, str):
-                    out.append(FieldError(f"{p}[{k!r}]", f"{w}[{k!r}]", "expected a string"))
+            _walk_items(value, a, p, w, out)
 
 
 def _walk_items(
-    items: list[Any], a: attrs.Attribute[Any], tp: Any, py: str, wire: str, out: list[FieldError]
+    items: list[Any], a: attrs.Attribute[Any], py: str, wire: str, out: list[FieldError]
 ) -> None:
     c = constraints_of(a)
     item_c = Constraints(min_length=c.item_min_length, max_length=c.item_max_length)
-    (list_type,) = [t for t in typing.get_args(tp) if typing.get_origin(t) is list] or [tp]
-    (item_type,) = typing.get_args(list_type)
     for i, item in enumerate(items):
         p, w = f"{py}[{i}]", f"{wire}[{i}]"
-        problem = _type_error(item, item_type) or _check_value(item, item_c)
+        problem = _check_value(item, item_c)
         if problem is not None:
             out.append(FieldError(p, w, problem))
         elif attrs.has(type(item)):
             _walk(item, p, w, out)
+
+
+def validate_document(data: Any, cls: type[Any], *, wire: bool) -> list[FieldError]:
+    """The limits broken by a JSON document meant as ``cls`` that did not structure (a field
+    missing or of the wrong type elsewhere): every value of the right type is still checked,
+    so that one answer names every bad field. Keys are camelCase when ``wire``."""
+    out: list[FieldError] = []
+    _walk_document(data, cls, "", "", wire, out)
+    return out
+
+
+def _walk_document(
+    data: Any, cls: type[Any], py: str, wire_path: str, wire: bool, out: list[FieldError]
+) -> None:
+    if not isinstance(data, dict) or not attrs.has(cls):
+        return
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    for a in attrs.fields(cls):
+        key = to_camel(a.name) if wire else a.name
+        if key not in data:
+            continue
+        value = data[key]
+        p = f"{py}.{a.name}" if py else a.name
+        w = f"{wire_path}.{to_camel(a.name)}" if wire_path else to_camel(a.name)
+        if isinstance(value, str | list):
+            problem = _check_value(value, constraints_of(a))
+            if problem is not None:
+                out.append(FieldError(p, w, problem))
+                continue
+        nested = [t for t in typing.get_args(hints[a.name]) or (hints[a.name],) if attrs.has(t)]
+        if nested and isinstance(value, dict):
+            _walk_document(value, nested[0], p, w, wire, out)
 
 
 def nothing_to_change(names: list[str]) -> str:
@@ -119,7 +105,8 @@ def nothing_to_change(names: list[str]) -> str:
 
 
 def validate(model: Any) -> list[FieldError]:
-    """Every way ``model`` breaks the spec (types, lengths, patterns, counts, enums)."""
+    """Every way ``model`` (from the converter) breaks the spec's limits: lengths, patterns,
+    counts, enums, and a request that needs a field given none."""
     out: list[FieldError] = []
     cls = type(model)
     fields = attrs.fields(cls)

@@ -4,6 +4,8 @@
   server token unless ``insecure`` is set.
 * :class:`BearerTokenMiddleware` (pure ASGI) requires ``Authorization: Bearer <token>`` on the
   paths it guards, comparing in constant time.
+* :func:`client_for_caller` is the client a request is served with: the servers' own, or, in
+  forward-auth mode, a copy carrying the caller's bearer token as its Togai API key.
 """
 
 from __future__ import annotations
@@ -12,13 +14,18 @@ import hmac
 import ipaddress
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from togai_customers import AsyncTogaiCustomers
 
 __all__ = [
     "BearerTokenMiddleware",
     "InsecureBindError",
+    "MissingCallerKeyError",
     "bearer_token",
     "check_bind",
+    "client_for_caller",
     "is_loopback",
     "token_matches",
 ]
@@ -67,6 +74,27 @@ def bearer_token(headers: list[tuple[bytes, bytes]] | Any) -> str | None:
                 return token.strip()
             return None
     return None
+
+
+class MissingCallerKeyError(Exception):
+    """Forward-auth mode, and the request carries no bearer token to use as its Togai key."""
+
+
+def client_for_caller(
+    client: AsyncTogaiCustomers, headers: Any, *, forward_auth: bool
+) -> AsyncTogaiCustomers:
+    """The client to serve a request with (``headers``: its ASGI header list or a mapping).
+
+    Without forward auth, ``client`` (the servers' own key). With it, a per-request copy of
+    ``client`` whose key is the caller's bearer token, sharing the connection pool and never
+    stored; :class:`MissingCallerKeyError` when the request has no bearer token.
+    """
+    if not forward_auth:
+        return client
+    token = bearer_token(headers)
+    if token is None:
+        raise MissingCallerKeyError()
+    return client.with_options(api_key=token)
 
 
 def token_matches(given: str | None, expected: str) -> bool:

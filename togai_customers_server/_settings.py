@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from togai_customers._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, api_key_from_env
+from togai_customers import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig
 
 if TYPE_CHECKING:
-    from togai_customers import AsyncTogaiCustomers
-    from togai_customers._operations import Operation
+    from togai_customers import AsyncTogaiCustomers, Operation
 
 __all__ = ["ServeOptions", "UnknownToolError", "exposed_operations", "options_from_env"]
 
@@ -84,13 +83,13 @@ class ServeOptions:
 
     def has_upstream_key(self) -> bool:
         """Whether calls upstream can be authenticated: a key (or TOGAI_API_KEY), or callers'."""
-        return self.forward_auth or api_key_from_env(self.api_key) is not None
+        return self.forward_auth or ClientConfig.find_api_key(self.api_key) is not None
 
     def client(self) -> AsyncTogaiCustomers:
         """The SDK client the servers share, configured from these options (and TOGAI_*)."""
         from togai_customers import AsyncTogaiCustomers
 
-        api_key = api_key_from_env(self.api_key)
+        api_key = ClientConfig.find_api_key(self.api_key)
         if api_key is None and self.forward_auth:
             api_key = _FORWARDED_KEY
         return AsyncTogaiCustomers(

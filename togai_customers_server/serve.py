@@ -24,8 +24,7 @@ from typing import Any, Literal, TextIO
 import attrs
 import uvicorn
 
-from togai_customers import AsyncTogaiCustomers
-from togai_customers._config import DEFAULT_BASE_URL, MissingAPIKeyError
+from togai_customers import DEFAULT_BASE_URL, OPERATIONS, AsyncTogaiCustomers, MissingAPIKeyError
 
 from ._security import InsecureBindError, check_bind, is_loopback
 from ._settings import ServeOptions, UnknownToolError, exposed_operations
@@ -54,8 +53,6 @@ class _Surface:
 
 def check_options(options: ServeOptions) -> None:
     """Raise :class:`ServeError` for options that cannot work (no key, unsafe bind, ...)."""
-    from togai_customers._operations import OPERATIONS
-
     try:
         exposed_operations(OPERATIONS, options)
     except UnknownToolError as exc:
@@ -222,8 +219,6 @@ def _describe(options: ServeOptions, out: TextIO, *, sandbox_key: bool = False) 
         lines += [f"  REST API     {base}/v1/customers", f"  OpenAPI UI   {base}/schema"]
     if options.mcp:
         lines.append(f"  MCP          {_url(options.host, options.mcp_port)}/mcp")
-        from togai_customers._operations import OPERATIONS
-
         tools = ", ".join(op.tool_name for op in exposed_operations(OPERATIONS, options))
         lines.append(f"  MCP tools    {tools or 'none'}")
         lines.append(f"  MCP sessions {_sessions(options)}")

@@ -224,3 +224,32 @@ def recorded(togai_sandbox: Sandbox) -> Iterator[tuple[str, list[Seen]]]:
         server.should_exit = True
         thread.join(10.0)
         sock.close()
+
+
+@pytest.fixture
+def first_write_fails(togai_sandbox: Sandbox) -> Iterator[str]:
+    """The test's sandbox over HTTP, answering its first write (POST, PATCH) with 500 before
+    processing it: the reads of a plan go through, the first write of its apply fails."""
+    from togai_customers_server.sandbox import create_app
+    from togai_customers_server.sandbox._server import serve_app_in_thread
+
+    app = create_app(togai_sandbox)
+    failed = [False]
+
+    async def gateway(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PATCH") and not failed[0]:
+            failed[0] = True
+            body = b'{"message": "Internal Server Error"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+    with serve_app_in_thread(gateway) as url:
+        yield url

@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from togai_customers import TogaiCustomers
 from togai_customers._cli import app
 
+from .conftest import run_cli
+
 GOOD_DUPLICATE_MALFORMED = (
     "id,name,primary_email,line1,city,country\n"
     "acme,Acme Corp,billing@acme.com,1 Main St,Paris,FR\n"  # line 2: good
@@ -46,35 +48,44 @@ def _snapshot(api: TogaiCustomers) -> dict[str, tuple[object, ...]]:
     }
 
 
-def test_import_csv_good_duplicate_and_malformed_rows(cli, api, tmp_path):
-    """Good rows are created, a duplicate counts as present, malformed rows are skipped."""
+def test_import_csv_good_duplicate_and_malformed_rows(cli, api, recorded, tmp_path):
+    """Good rows are created; a repeated id and malformed rows are reported with their line and
+    not sent (one create per good row, none for the repeated one)."""
+    url, seen = recorded
     source = tmp_path / "customers.csv"
     source.write_text(GOOD_DUPLICATE_MALFORMED)
-    r = cli("-o", "json", "import", str(source))
+    r = run_cli(url, "-o", "json", "import", str(source))
     assert r.exit_code == 1, r.output  # malformed rows: not every row made it
     assert _counts(r.stdout) == {
         "rows": 6,
         "created": 3,
-        "alreadyPresent": 1,
+        "alreadyPresent": 0,
         "failed": 0,
-        "malformed": 2,
+        "malformed": 3,
         "skipped": 0,
         "failedFile": str(source) + ".failed.jsonl",
     }
+    assert "line 4: malformed: id acme is also on line 2" in r.stderr
     assert "line 5: malformed: name: must be at least 3 characters (got 2)" in r.stderr
     assert "line 6: malformed: 7 cells, the header has 6" in r.stderr
+    assert sorted(s.body["id"] for s in seen if s.write) == ["acme", "beta", "epsilon"]
     customers = _snapshot(api)
     assert sorted(customers) == ["acme", "beta", "epsilon"]
     acme = api.get_customer("acme")
     assert (acme.name, acme.address.line1, acme.address.city) == ("Acme Corp", "1 Main St", "Paris")
     assert api.get_customer("beta").address.line1 is None  # an empty cell is no value
     failed = [json.loads(line) for line in (tmp_path / "customers.csv.failed.jsonl").open()]
-    assert [(f["line"], f["row"]["id"]) for f in failed] == [(5, "gamma"), (6, "delta")]
-    assert failed[0]["error"] == "name: must be at least 3 characters (got 2)"
+    assert [(f["line"], f["row"]["id"]) for f in failed] == [
+        (4, "acme"),
+        (5, "gamma"),
+        (6, "delta"),
+    ]
+    assert failed[1]["error"] == "name: must be at least 3 characters (got 2)"
+    assert all("target" not in f for f in failed)  # they fail the same against any target
 
-    again = cli("-o", "json", "import", str(source))
+    again = run_cli(url, "-o", "json", "import", str(source))
     assert _summary(again.stdout)["created"] == 0
-    assert _summary(again.stdout)["alreadyPresent"] == 4
+    assert _summary(again.stdout)["alreadyPresent"] == 3
     assert _snapshot(api) == customers  # nothing new, nothing changed
 
 

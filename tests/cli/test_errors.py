@@ -133,3 +133,77 @@ def test_api_key_never_printed(cli, make_customer, api_key, args):
     assert r.exit_code in (0, 1), r.output
     assert api_key not in r.output
     assert r.output  # something was printed
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["list"], ["create", "--id", "c1", "--name", "Acme", "--email", "a@b.io", "--dry-run"]],
+)
+def test_a_base_url_without_a_scheme_is_a_usage_error(tmp_path, args):
+    """`--base-url 127.0.0.1:4010` (or the same in TOGAI_BASE_URL) is bad input: one line,
+    exit 2, before any request; the same for a bulk run."""
+    r = CliRunner().invoke(app, ["--base-url", "127.0.0.1:4010", "--api-key", "k", *args])
+    assert r.exit_code == 2, r.output
+    assert r.stderr == (
+        "Error: base_url must start with http:// or https:// (got '127.0.0.1:4010')\n"
+    )
+    source = tmp_path / "in.csv"
+    source.write_text("id,name,primary_email\nc1,One Inc,one@x.io\n")
+    r = CliRunner().invoke(
+        app, ["import", str(source)], env={"TOGAI_BASE_URL": "localhost:4010", "TOGAI_API_KEY": "k"}
+    )
+    assert r.exit_code == 2, r.output
+    assert "base_url must start with http:// or https://" in r.stderr
+    assert list(tmp_path.iterdir()) == [source]
+
+
+@pytest.fixture
+def rest_adapter_url(togai_sandbox_url):
+    """This project's REST adapter over HTTP, on the test's sandbox: its root URL."""
+    from togai_customers import AsyncTogaiCustomers
+    from togai_customers_server._settings import ServeOptions
+    from togai_customers_server.rest import create_rest_app
+    from togai_customers_server.sandbox._server import serve_app_in_thread
+
+    from .conftest import KEY
+
+    upstream = AsyncTogaiCustomers(KEY, base_url=togai_sandbox_url)
+    with serve_app_in_thread(create_rest_app(ServeOptions(), client=upstream)) as url:
+        yield url
+
+
+def test_the_rest_adapter_root_gets_a_hint(rest_adapter_url, tmp_path):
+    """Pointed at the REST adapter's root instead of its /v1, the CLI's 404 says so and names
+    the base URL to use (list, sync, import: the import stops at the first create); with it,
+    the same commands work."""
+    from .conftest import run_cli
+
+    hint = f"(this looks like a togai-customers REST adapter: use {rest_adapter_url}/v1 as the"
+    r = run_cli(rest_adapter_url, "list")
+    assert r.exit_code == 1
+    assert r.stderr == f"Error: 404 Not Found: Not Found {hint} base URL)\n"
+    source = tmp_path / "in.csv"
+    source.write_text("id,name,primary_email\nc1,One Inc,one@x.io\nc2,Two Inc,two@x.io\n")
+    for command in (["sync", str(source), "--yes"], ["import", str(source)]):
+        r = run_cli(rest_adapter_url, "-o", "json", *command, "--concurrency", "1")
+        assert r.exit_code == 1, r.output
+        assert r.stderr.splitlines()[-1] == f"Error: 404 Not Found: Not Found {hint} base URL)"
+    assert list(tmp_path.iterdir()) == [source]  # nothing finished: no journal kept
+    r = run_cli(rest_adapter_url + "/v1", "-o", "json", "import", str(source))
+    assert r.exit_code == 0, r.output
+    listed = json.loads(run_cli(rest_adapter_url + "/v1", "list").stdout)
+    assert sorted(c["id"] for c in listed) == ["c1", "c2"]
+
+
+def test_no_hint_where_it_is_not_the_rest_adapter(togai_sandbox_url):
+    """A 404 of Togai itself (a missing customer), or of a base URL with a wrong path that is
+    not the REST adapter's root: the error alone."""
+    from .conftest import run_cli
+
+    assert run_cli(togai_sandbox_url, "get", "c9").stderr == (
+        "Error: 404 Not Found: Customer with id c9 not found\n"
+    )
+    r = run_cli(togai_sandbox_url + "/api", "list")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: 404 Not Found")
+    assert "REST adapter" not in r.stderr

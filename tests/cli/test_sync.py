@@ -58,12 +58,12 @@ def test_dry_run_plan_counts_are_exact_and_nothing_is_written(cli, api, togai_sa
     r = cli("-o", "json", "sync", str(source), "--dry-run")
     assert r.exit_code == 1, r.output  # invalid rows
     plan = json.loads(r.stdout)["plan"]
-    assert {k: plan[k] for k in ("create", "update", "unchanged", "invalid", "skipped")} == {
+    assert {k: plan[k] for k in ("create", "update", "unchanged", "invalid", "resumed")} == {
         "create": 1,
         "update": 3,
         "unchanged": 1,
         "invalid": 2,
-        "skipped": 0,
+        "resumed": 0,
     }
     assert plan["reads"] == 1  # one page of 100 holds every customer
     by_line = {c["line"]: c for c in plan["changes"]}
@@ -276,26 +276,6 @@ def test_bad_input_stops_before_any_request(cli, togai_sandbox, tmp_path):
     assert cli("sync", str(other)).exit_code == 2
     assert cli("sync", str(tmp_path / "missing.csv")).exit_code == 2
     assert togai_sandbox.requests == []
-
-
-def test_sync_goes_on_from_the_journal_of_an_interrupted_import(cli, api, togai_sandbox, tmp_path):
-    """The journal is shared: rows an import finished are skipped by sync without a read."""
-    source = tmp_path / "in.csv"
-    source.write_text(
-        "id,name,primary_email\n" + "".join(f"j{i},Co {i},j{i}@x.io\n" for i in range(5))
-    )
-    togai_sandbox.fail_next("500")
-    first = cli("--max-retries", "0", "-o", "json", "import", str(source), "--concurrency", "1")
-    assert json.loads(first.stdout)["failed"] == 1
-    start = len(togai_sandbox.requests)
-    r = cli("-o", "json", "sync", str(source), "--yes")
-    assert r.exit_code == 0, r.output
-    document = json.loads(r.stdout)
-    assert (document["plan"]["skipped"], document["plan"]["create"]) == (4, 1)
-    sent = [(q.method, q.path) for q in togai_sandbox.requests[start:]]
-    assert sent == [("GET", "/customers"), ("POST", "/customers")]
-    assert sorted(c.id for c in api.list_customers()) == [f"j{i}" for i in range(5)]
-    assert not (tmp_path / "in.csv.journal.jsonl").exists()  # finished: removed
 
 
 def test_csv_output_is_refused_for_the_plan(cli, source):

@@ -265,7 +265,7 @@ async def test_an_unexpected_failure_is_an_error_result(
     async def broken(call: Any) -> Any:
         raise RuntimeError("boom: sk_secret_in_a_bug")
 
-    monkeypatch.setattr(togai_async_client, "_execute", broken)
+    monkeypatch.setattr(togai_async_client, "send", broken)
     async with _agent(togai_async_client) as agent:
         result = await agent.call_tool("list-customers", {})
         assert len(await _names(agent)) == 6  # the session survives

@@ -9,7 +9,6 @@ from mcp import Client
 from mcp.types import Tool
 
 from togai_customers._operations import OPERATIONS
-from togai_customers_server.mcp._tools import tool_input_schema
 
 from ._mcp_support import Connect, Person, customer_args, ok, text_of
 
@@ -94,6 +93,6 @@ async def test_input_schemas_are_ours_exactly(connect: Connect) -> None:
         tools = await _tools(agent)
     for op in OPERATIONS:
         schema = tools[op.tool_name].input_schema
-        assert schema == tool_input_schema(op), op.tool_name
+        assert schema == op.input_schema(), op.tool_name
         _validator(schema)
         assert "title" not in schema  # mcp's MCPServer would add one

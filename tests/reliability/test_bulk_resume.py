@@ -205,7 +205,8 @@ def test_sigint_stops_cleanly_and_the_rerun_completes(tmp_path, figures, twice):
 
 def test_sync_interrupted_halfway_goes_on_from_its_journal(tmp_path, figures):
     """A sync stopped by Ctrl-C halfway exits 130 with its plan and result; the same command
-    then skips the finished rows (no read for them) and completes the file."""
+    then plans again from Togai (every row read, none trusted to the journal): it creates
+    exactly the rows Togai lacks, and counts the ones the stopped run wrote as resumed."""
     source = tmp_path / "customers.csv"
     rows = _write_rows(source, ROWS)
     with Sandbox(api_key=API_KEY, latency_ms=20) as sandbox, serve_in_thread(sandbox) as url:
@@ -217,6 +218,7 @@ def test_sync_interrupted_halfway_goes_on_from_its_journal(tmp_path, figures):
         assert document["result"]["interrupted"] is True
         finished = [r for r in _journal(source) if r["outcome"] == "created"]
         _settled(sandbox)
+        stored_at_stop = _stored(sandbox)
         before = len(sandbox.requests)
         done = subprocess.run(
             _command(url, source, "--yes", verb="sync"),
@@ -230,11 +232,19 @@ def test_sync_interrupted_halfway_goes_on_from_its_journal(tmp_path, figures):
         stored = _stored(sandbox)
     assert done.returncode == 0, done.stderr[-3000:]
     again = json.loads(done.stdout)
-    figures(finished_at_stop=len(finished), rerun_requests=len(rerun))
-    assert again["plan"]["skipped"] == len(finished)
-    assert again["plan"]["create"] == ROWS - len(finished)
+    figures(
+        finished_at_stop=len(finished),
+        stored_at_stop=len(stored_at_stop),
+        rerun_requests=len(rerun),
+    )
+    assert "Going on from customers.csv.journal.jsonl" in done.stderr
+    plan = again["plan"]
+    assert plan["create"] == ROWS - len(stored_at_stop)
+    assert plan["unchanged"] == len(stored_at_stop)
+    assert plan["resumed"] == len(finished)
+    assert plan["reads"] == 2  # 200 rows: two pages of 100, whatever the journal says
     assert sorted(stored) == sorted(r["id"] for r in rows)
-    assert sum(1 for q in rerun if q.method == "POST") == ROWS - len(finished)
+    assert sum(1 for q in rerun if q.method == "POST") == ROWS - len(stored_at_stop)
 
 
 def test_the_pace_adapts_to_a_rate_limit_without_retry_after(tmp_path, figures):

@@ -24,7 +24,7 @@ from togai_customers import (
     AsyncTogaiCustomers,
     InternalServerError,
     TogaiCustomers,
-    _client,
+    default_clock,
 )
 from togai_customers._operations import OPERATIONS
 from togai_customers_server.sandbox import Sandbox, SandboxTransport, create_app
@@ -256,12 +256,10 @@ async def test_create_whose_response_was_lost_returns_the_stored_customer(
 
 
 @pytest.fixture
-def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+def fake_clock() -> Iterator[FakeClock]:
     """Real backoff; the SDK's waits advance a fake clock instead of sleeping."""
-    clock = FakeClock()
-    monkeypatch.setattr(_client, "_sleep", clock.sleep)
-    monkeypatch.setattr(_client, "_asleep", clock.asleep)
-    return clock
+    with default_clock(FakeClock()) as clock:
+        yield clock
 
 
 @pytest.mark.parametrize(("rate", "retry_after"), [(1.0, 1.0), (0.25, 4.0)])

@@ -98,6 +98,16 @@ def test_responses_reference_models_and_error_schema(doc: dict[str, Any]) -> Non
     assert {"id", "createdAt", "address"} <= set(customer["required"])
 
 
+def test_the_429_answer_does_not_promise_a_retry_after(doc: dict[str, Any]) -> None:
+    """Togai sends no Retry-After: the 429 text (shown by Redoc and Swagger) says to back off,
+    and that the header is only passed on when the upstream sent one."""
+    for op in OPERATIONS:
+        text = doc["paths"][op.rest_path][op.method.lower()]["responses"]["429"]["description"]
+        assert "see Retry-After" not in text
+        assert "Togai sends no Retry-After" in text
+        assert "only when the upstream sent one" in text
+
+
 def test_components_are_valid_json_schemas(doc: dict[str, Any]) -> None:
     """Every component schema is itself valid JSON Schema (2020-12)."""
     for schema in doc["components"]["schemas"].values():

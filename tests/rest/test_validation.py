@@ -118,3 +118,18 @@ def test_customer_id_of_50_with_encoded_slash_is_accepted(api: TestClient[Litest
     assert api.post("/v1/customers", json=customer_body(customer_id)).status_code == 201
     r = api.get("/v1/customers/" + customer_id.replace("/", "%2F"))
     assert r.status_code == 200, r.text
+
+
+def test_every_invalid_field_of_a_request_is_in_one_answer(
+    api: TestClient[Litestar], togai_sandbox: Sandbox
+) -> None:
+    """A bad id in the URL, a missing field, a wrong type, an unknown field and broken limits of
+    one request are all named in its 400, not only the first found."""
+    body = {"name": "Ab", "primaryEmail": 5, "address": {"line1": "x"}, "nickname": "n"}
+    errors = _fields(api.patch("/v1/customers/" + "x" * 51, json=body))
+    assert set(errors) == {"customer-id", "name", "primaryEmail", "nickname"}
+    assert "at most 50" in errors["customer-id"]
+    assert "at least 3" in errors["name"]
+    assert "expected a string" in errors["primaryEmail"]
+    assert "unknown field" in errors["nickname"]
+    assert togai_sandbox.requests == []

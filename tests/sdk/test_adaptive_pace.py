@@ -10,8 +10,8 @@ import selectors
 import httpx
 import pytest
 
-from togai_customers import AsyncTogaiCustomers, RateLimitError, _client, _pacing
-from togai_customers._pacing import TOGAI_DEFAULT_RATE, AdaptivePace
+from togai_customers import AdaptivePace, AsyncTogaiCustomers, Clock, RateLimitError
+from togai_customers._pacing import TOGAI_DEFAULT_RATE
 from togai_customers_server.sandbox import Sandbox, SandboxTransport
 
 
@@ -130,14 +130,21 @@ def test_connection_failures_neither_raise_nor_lower_the_pace():
 # Against the sandbox, in virtual time ------------------------------------------------------
 
 
-class VirtualClock:
-    """Seconds that pass only when the event loop has nothing to do but wait for a timer."""
+class VirtualClock(Clock):
+    """Seconds that pass only when the event loop has nothing to do but wait for a timer (its
+    waits are the loop's own, on this clock)."""
 
     def __init__(self) -> None:
         self.now = 0.0
 
     def __call__(self) -> float:
         return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def asleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 class _JumpingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
@@ -168,20 +175,17 @@ ROWS = 1000
 
 
 @pytest.mark.parametrize("workers", [8, 32])
-def test_adapts_to_a_rate_limited_sandbox_without_retry_after(workers, monkeypatch):
+def test_adapts_to_a_rate_limited_sandbox_without_retry_after(workers):
     """1,000 creates by 8 or 32 tasks into a sandbox allowing 50/s (40 ms latency, no
     Retry-After): every customer is created once, 429s stay under 5% of the requests, and the
     pace ends near the limit."""
     clock = VirtualClock()
-    monkeypatch.setattr(_pacing, "monotonic", clock)
-    monkeypatch.setattr(_client, "_asleep", asyncio.sleep)  # real waits, on the virtual clock
     sandbox = Sandbox(rate_limit=RATE_LIMIT, latency_ms=40, clock=clock)
     pace = AdaptivePace()
 
     async def main() -> None:
         http = httpx.AsyncClient(transport=SandboxTransport(sandbox))
-        client = AsyncTogaiCustomers("k", http_client=http)
-        client._pacer = pace
+        client = AsyncTogaiCustomers("k", http_client=http, pacer=pace, clock=clock)
         todo = iter(range(ROWS))
 
         async def worker() -> None:

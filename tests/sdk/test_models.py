@@ -11,6 +11,7 @@ from _sdk_support import customer_json
 import togai_customers as tc
 from togai_customers import _models
 from togai_customers._models import Model
+from togai_customers.spec import CREATE_CUSTOMER
 
 
 def test_response_tolerates_unknown_keys_and_new_enum_values():
@@ -164,11 +165,19 @@ def test_from_dict_reports_the_offending_field():
         tc.Customer.from_dict(customer_json(createdAt="yesterday"))
 
 
-def test_naive_datetimes_in_requests_are_rejected():
-    """A naive datetime is ambiguous: the request check says it must be timezone-aware."""
-    from togai_customers._validation import validate
-
-    alias = tc.AccountAliasRequest(value="al1", effective_from=datetime(2024, 1, 1))
-    assert [e.message for e in validate(alias)] == ["must be timezone-aware"]
-    aware = tc.AccountAliasRequest(value="al1", effective_from=datetime(2024, 1, 1, tzinfo=UTC))
-    assert validate(aware) == []
+def test_naive_datetimes_in_requests_are_sent_as_utc():
+    """A naive datetime in a request is taken as UTC and sent with a Z, as every datetime."""
+    call = CREATE_CUSTOMER.build(
+        id="c1",
+        name="Acme",
+        primary_email="a@acme.com",
+        address={},
+        account={
+            "id": "a1",
+            "name": "Main",
+            "account_aliases": [{"value": "al1", "effective_from": datetime(2024, 1, 1)}],
+        },
+    )
+    (alias,) = call.body.to_dict()["account"]["accountAliases"]
+    assert alias["effectiveFrom"] == "2024-01-01T00:00:00Z"
+    assert call.body.account.account_aliases[0].effective_from.tzinfo is UTC

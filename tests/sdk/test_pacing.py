@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
+from collections.abc import Iterator
 
 import httpx
 import pytest
-from _sdk_support import FakeClock, Script, customer_json, resolve, sdk_client
+from _sdk_support import FakeClock, Script, StillClock, customer_json, resolve, sdk_client
 
-from togai_customers import AsyncTogaiCustomers, TogaiCustomers, TogaiError, _client, _pacing
-from togai_customers._pacing import TokenBucket
+from togai_customers import (
+    AsyncTogaiCustomers,
+    TogaiCustomers,
+    TogaiError,
+    TokenBucket,
+    default_clock,
+)
 
 
 def _ok(request: httpx.Request) -> httpx.Response:
@@ -92,13 +98,10 @@ def test_a_bad_rate_is_refused(bad):
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+def clock() -> Iterator[FakeClock]:
     """A fake clock for the pace and the waits: sleeping moves it, nothing else does."""
-    fake = FakeClock()
-    monkeypatch.setattr(_client, "_sleep", fake.sleep)
-    monkeypatch.setattr(_client, "_asleep", fake.asleep)
-    monkeypatch.setattr(_pacing, "monotonic", fake)
-    return fake
+    with default_clock(FakeClock()) as fake:
+        yield fake
 
 
 async def test_every_attempt_is_paced_retries_included(flavour, clock):
@@ -127,19 +130,12 @@ async def test_every_attempt_is_paced_retries_included(flavour, clock):
     assert all(gap >= 0.5 - 1e-9 for gap in gaps), gaps
 
 
-def test_threads_sharing_a_client_share_its_pace(monkeypatch):
+def test_threads_sharing_a_client_share_its_pace():
     """Ten threads calling one sync client at once are given ten slots 0.25 s apart."""
-    waits: list[float] = []
-    lock = threading.Lock()
-
-    def record(seconds: float) -> None:
-        with lock:
-            waits.append(seconds)
-
-    monkeypatch.setattr(_client, "_sleep", record)
-    monkeypatch.setattr(_pacing, "monotonic", lambda: 50.0)  # time stands still
+    still = StillClock()  # time stands still
+    waits = still.waits
     http = httpx.Client(transport=httpx.MockTransport(_ok))
-    client = TogaiCustomers("k", http_client=http, max_requests_per_second=4)
+    client = TogaiCustomers("k", http_client=http, max_requests_per_second=4, clock=still)
     start = threading.Barrier(10)
 
     def call() -> None:
@@ -154,39 +150,25 @@ def test_threads_sharing_a_client_share_its_pace(monkeypatch):
     assert sorted(round(w / 0.25) for w in waits) == list(range(1, 10))  # one went at once
 
 
-async def test_tasks_sharing_an_async_client_share_its_pace(monkeypatch):
+async def test_tasks_sharing_an_async_client_share_its_pace():
     """Ten tasks calling one async client at once are given ten slots 0.1 s apart."""
-    waits: list[float] = []
-
-    async def record(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr(_client, "_asleep", record)
-    monkeypatch.setattr(_pacing, "monotonic", lambda: 50.0)
+    still = StillClock()
+    waits = still.waits
     http = httpx.AsyncClient(transport=httpx.MockTransport(_ok))
-    client = AsyncTogaiCustomers("k", http_client=http, max_requests_per_second=10)
+    client = AsyncTogaiCustomers("k", http_client=http, max_requests_per_second=10, clock=still)
     await asyncio.gather(*(client.get_customer("c1") for _ in range(10)))
     assert sorted(round(w * 10) for w in waits) == list(range(1, 10))
 
 
-async def test_copies_from_with_options_share_the_pace(flavour, monkeypatch):
+async def test_copies_from_with_options_share_the_pace(flavour):
     """A copy made by with_options draws from the same bucket; one given its own rate does not."""
-    waits: list[float] = []
-
-    def record(seconds: float) -> None:
-        waits.append(seconds)
-
-    async def arecord(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr(_client, "_sleep", record)
-    monkeypatch.setattr(_client, "_asleep", arecord)
-    monkeypatch.setattr(_pacing, "monotonic", lambda: 50.0)
-    client = sdk_client(flavour, httpx.MockTransport(_ok), max_requests_per_second=5)
+    still = StillClock()
+    waits = still.waits
+    client = sdk_client(flavour, httpx.MockTransport(_ok), max_requests_per_second=5, clock=still)
     copy = client.with_options(max_retries=0, api_key="other")
     own = client.with_options(max_requests_per_second=1)
-    assert copy._pacer is client._pacer
-    assert own._pacer is not client._pacer
+    assert copy.pacer is client.pacer
+    assert own.pacer is not client.pacer
     assert copy.max_requests_per_second == 5.0
     assert own.max_requests_per_second == 1.0
     await resolve(client.get_customer("c1"))

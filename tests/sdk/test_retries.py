@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -21,7 +21,7 @@ from togai_customers import (
     InternalServerError,
     NotFoundError,
     RateLimitError,
-    _client,
+    default_clock,
 )
 
 NEW_CUSTOMER = {
@@ -226,12 +226,10 @@ async def test_create_first_attempt_409_is_a_conflict(make_client):
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+def clock() -> Iterator[FakeClock]:
     """Real backoff computation; the SDK's waits advance a fake clock instead of sleeping."""
-    fake = FakeClock()
-    monkeypatch.setattr(_client, "_sleep", fake.sleep)
-    monkeypatch.setattr(_client, "_asleep", fake.asleep)
-    return fake
+    with default_clock(FakeClock()) as fake:
+        yield fake
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from .._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from .._version import __version__
+from togai_customers import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, __version__
+
 from . import _commands
 from ._flags import Output, Verbose, Wide, apply_flags
 from ._help import Group

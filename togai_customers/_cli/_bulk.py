@@ -2,10 +2,19 @@
 
 A bulk run sends its requests through a few async clients that share one :class:`AdaptivePace`
 (the pace adapts to 429 answers, never above ``--rate``), keeps a :class:`Journal` beside the
-file so that a re-run skips the rows already finished, writes the rows that failed to
+file so that a re-run skips the rows already finished (a journal of another target, key, command
+or file content stops the run instead: ``_journal``), writes the rows that failed to
 ``FILE.failed.jsonl``, shows progress on a terminal's stderr, and stops cleanly on Ctrl-C: no new
 row starts, the rows in flight get a moment to finish and are otherwise recorded as unknown
 (checked again by the next run), and the summary is printed (exit code 130).
+
+``FILE.failed.jsonl`` holds one ``{"line", "error", "row"}`` per row, and ``"target"`` (the base
+URL) for a row the API refused there: a row that failed against one target is not a row a run
+against another may forget, so such a file stops that run (``--restart`` replaces it). A row that
+did not check out fails the same everywhere and carries no target.
+
+Messages about rows (errors and warnings) are one line each on stderr when it is not a terminal
+(rich would wrap them at 80 columns), so that logs parse line by line.
 
 Why several clients: httpcore's connection pool walks every connection of the pool on each
 request (and, past its 20 keep-alive connections, closes and reopens them), so one client with
@@ -38,25 +47,32 @@ from typing import IO, TYPE_CHECKING, TypeVar
 import attrs
 import typer
 
-from .._exceptions import ConflictError, NotFoundError, RateLimitError, TogaiError
-from .._fields import to_camel
-from .._models import CreateCustomerRequest, Customer, Model
-from .._operations import CREATE_CUSTOMER, GET_CUSTOMER, LIST_CUSTOMERS, Call
-from .._pacing import AdaptivePace
-from ._journal import Journal
+from togai_customers import (
+    AdaptivePace,
+    ConflictError,
+    CreateCustomerRequest,
+    Customer,
+    NotFoundError,
+    RateLimitError,
+    TogaiError,
+)
+from togai_customers.spec import CREATE_CUSTOMER, LIST_CUSTOMERS, Model, to_camel
+
+from ._journal import Binding, Journal, article
 from ._output import CsvWriter, emit_record
-from ._rows import Row, open_rows
-from ._state import CliState
+from ._rows import Row, RowFile, RowWarning, open_rows
+from ._state import CliState, UsageError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from .._client import AsyncTogaiCustomers
+    from togai_customers import AsyncTogaiCustomers
 
 __all__ = [
     "CONNECTIONS_PER_CLIENT",
     "BulkRun",
     "ImportSummary",
+    "RowNote",
     "create_customer",
     "fetch_customer",
     "patiently",
@@ -78,6 +94,15 @@ EXIT_INTERRUPTED = 130
 
 
 @attrs.frozen(kw_only=True)
+class RowNote(Model):
+    """A warning about one row: its line, its id and what is likely wrong (sent as it is)."""
+
+    line: int
+    id: str | None
+    message: str
+
+
+@attrs.frozen(kw_only=True)
 class ImportSummary(Model):
     """What an import did, row by row, and how it paced itself."""
 
@@ -85,9 +110,12 @@ class ImportSummary(Model):
     created: int
     already_present: int
     failed: int
+    #: Rows that did not check out, a repeated id among them: not sent.
     malformed: int
     #: Finished by an earlier run (the journal says so): skipped without a request.
     skipped: int
+    #: Why they were skipped (left out when none was).
+    skipped_because: str | None = None
     #: Requests sent, 429 answers among them, and the pace reached (requests per second).
     requests: int
     rate_limited: int
@@ -97,6 +125,8 @@ class ImportSummary(Model):
     interrupted: bool | None = None
     failed_file: str | None = None
     journal: str | None = None
+    #: Rows sent as they are with a likely mistake (left out when none was).
+    warnings: list[RowNote] | None = None
 
 
 # Sending -------------------------------------------------------------------------------------
@@ -115,9 +145,8 @@ async def patiently(send: Callable[[], Awaitable[R]]) -> R:
 
 async def fetch_customer(client: AsyncTogaiCustomers, customer_id: str) -> Customer | None:
     """The customer with this id, or None when there is none."""
-    call: Call[Customer] = Call(GET_CUSTOMER, path_params={"customer_id": customer_id})
     try:
-        return await patiently(lambda: client._run(call))
+        return await patiently(lambda: client.get_customer(customer_id))
     except NotFoundError:
         return None
 
@@ -151,10 +180,12 @@ async def create_customer(
         if found is not None:
             return compare(request, found)
     try:
-        raw = await patiently(lambda: client._execute(call))
+        raw = await patiently(lambda: client.send(call))
         if raw.status_code == CREATE_CUSTOMER.success_status:
             return "created", None
         return "present", None  # the SDK recovered a lost answer: the customer is the row's
+    except NotFoundError:
+        raise  # Togai never answers a create with 404: the base URL is not its (stop the run)
     except ConflictError as conflict:
         try:
             existing = await fetch_customer(client, request.id)
@@ -173,17 +204,43 @@ async def create_customer(
 class _FailedRows:
     """``FILE.failed.jsonl``: written to a temporary file, moved into place at the end."""
 
-    def __init__(self, source: Path) -> None:
+    def __init__(self, source: Path, target: str) -> None:
         self.path = source.with_name(source.name + ".failed.jsonl")
+        self._target = target
         self._tmp: IO[str] | None = None
         self.count = 0
 
-    def add(self, row: Row, error: str) -> None:
+    def check(self) -> None:
+        """``UsageError`` when the file there lists rows that failed against another target."""
+        try:
+            with self.path.open(encoding="utf-8", errors="replace") as f:
+                targets = set()
+                for line in f:
+                    with contextlib.suppress(ValueError, AttributeError):
+                        target = json.loads(line).get("target")
+                        if target is not None:
+                            targets.add(str(target))
+        except FileNotFoundError:
+            return
+        others = sorted(targets - {self._target})
+        if others:
+            raise UsageError(
+                f"{self.path.name} lists rows that failed against {', '.join(others)}; this run "
+                f"is against {self._target} and would replace it. Move it away to keep it, or "
+                "use --restart"
+            )
+
+    def add(self, row: Row, error: str, *, at_target: bool) -> None:
+        """One failed row; ``at_target``: the API refused it (a row that did not check out
+        fails the same everywhere)."""
         if self._tmp is None:
             self._tmp = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish()
                 "w", encoding="utf-8", dir=self.path.parent, prefix=".failed-", delete=False
             )
-        self._tmp.write(json.dumps({"line": row.line, "error": error, "row": row.raw}) + "\n")
+        record: dict[str, object] = {"line": row.line, "error": error, "row": row.raw}
+        if at_target:
+            record["target"] = self._target
+        self._tmp.write(json.dumps(record) + "\n")
         self._tmp.flush()
         self.count += 1
 
@@ -204,7 +261,7 @@ class _Clients:
     def __init__(self, state: CliState, concurrency: int, pace: AdaptivePace) -> None:
         import httpx
 
-        from .._client import AsyncTogaiCustomers
+        from togai_customers import AsyncTogaiCustomers
 
         per = CONNECTIONS_PER_CLIENT
         limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
@@ -213,11 +270,11 @@ class _Clients:
             httpx.AsyncClient(limits=limits, verify=tls)
             for _ in range(math.ceil(concurrency / per))
         ]
-        self.clients: list[AsyncTogaiCustomers] = []
-        for http in self._http:
-            client = AsyncTogaiCustomers(**state.client_settings(), http_client=http)
-            client._pacer = pace  # one pace for all: the budget is the organisation's
-            self.clients.append(client)
+        # One pace for all: the budget is the organisation's.
+        self.clients = [
+            AsyncTogaiCustomers(**state.client_settings(), http_client=http, pacer=pace)
+            for http in self._http
+        ]
 
     def for_worker(self, index: int) -> AsyncTogaiCustomers:
         return self.clients[index % len(self.clients)]
@@ -237,21 +294,27 @@ class BulkRun:
     def __init__(
         self,
         state: CliState,
-        path: Path,
+        file: RowFile,
         *,
+        command: str,
         concurrency: int,
         rate: float | None,
         restart: bool,
-        read_only: bool = False,
     ) -> None:
         self.state = state
-        self.path = path
+        self.path = path = file.path
+        self.command = command
         self.concurrency = concurrency
         self._rate = rate
+        self._restart = restart
         self._ceiling = rate if rate is not None else state.max_requests_per_second()
         self.pace = AdaptivePace(start=self._ceiling, ceiling=self._ceiling)
-        self.journal = Journal(path, restart=restart, read_only=read_only)
-        self.failed = _FailedRows(path)
+        self.target = state.target()
+        api_key = state.client_settings()["api_key"]
+        binding = Binding(command=command, target=self.target, api_key=api_key, content=file.sha256)
+        self.journal = Journal(path, binding, restart=restart)
+        self.failed = _FailedRows(path, self.target)
+        self.notes: list[RowNote] = []
         self.interrupted = False
         self._on_interrupt: list[Callable[[], None]] = []
         self._main: asyncio.Task[None] | None = None
@@ -260,14 +323,24 @@ class BulkRun:
 
         self.console = Console(stderr=True)
 
-    def resume_pace(self) -> None:
-        """With the journal open: go on at the pace the last run reached (unless ``--rate``)."""
-        if self._rate is None and self.journal.pace is not None:
-            self.pace = AdaptivePace(ceiling=self._ceiling, reached=self.journal.pace)
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[None]:
+        """The journal open (and checked: ``UsageError`` when it is not this run's), the failed
+        rows file checked, the pace of the last run taken up; all before any request."""
+        with self.journal:
+            if not self._restart:
+                self.failed.check()
+            if self._rate is None and self.journal.pace is not None:
+                self.pace = AdaptivePace(ceiling=self._ceiling, reached=self.journal.pace)
+            yield
+
+    def journal_kept(self) -> str | None:
+        """The journal's path, when it is there after the run."""
+        return str(self.journal.path) if self.journal.path.exists() else None
 
     def record(self, row: Row, outcome: str) -> None:
         """The row's outcome in the journal, with the pace now."""
-        self.journal.record(row.key, row.line, row.request.id, outcome, self.pace.rate)
+        self.journal.record(row, outcome, self.pace.rate)
 
     def progress(self, verb: str) -> Progress:
         """A progress bar on the terminal's stderr (nothing when stderr is not a terminal)."""
@@ -302,14 +375,29 @@ class BulkRun:
         throttled = f", {self.pace.throttled} x 429" if self.pace.throttled else ""
         return f"pace {self.pace.rate:.1f}/s{throttled}"
 
-    def problem(self, progress: Progress, row: Row, kind: str, error: str) -> None:
-        """Report a row that failed: stderr (with its line) and ``FILE.failed.jsonl``."""
+    def say(self, progress: Progress | None, text: str, style: str) -> None:
+        """One message on stderr: above the progress bar on a terminal, else one plain line
+        (rich would wrap it at the console's width)."""
+        text = self.state.redact(text)
+        if not self.console.is_terminal:
+            typer.echo(text, err=True)
+            return
         from rich.text import Text
 
-        self.failed.add(row, error)
-        progress.console.print(
-            Text(self.state.redact(f"line {row.line}: {kind}: {error}")), style="red"
-        )
+        (progress.console if progress is not None else self.console).print(Text(text), style=style)
+
+    def problem(
+        self, progress: Progress, row: Row, kind: str, error: str, *, at_target: bool = True
+    ) -> None:
+        """Report a row that failed: stderr (with its line) and ``FILE.failed.jsonl``."""
+        self.failed.add(row, error, at_target=at_target)
+        self.say(progress, f"line {row.line}: {kind}: {error}", "red")
+
+    def warn(self, progress: Progress, row: Row, warnings: Iterable[RowWarning]) -> None:
+        """Report what is likely wrong in a row sent as it is: stderr, and the summary."""
+        for warning in warnings:
+            self.notes.append(RowNote(line=row.line, id=row.customer_id, message=warning.message))
+            self.say(progress, f"line {row.line}: warning: {warning.message}", "yellow")
 
     def seconds(self) -> float:
         return round(time.perf_counter() - self.started, 2)
@@ -341,10 +429,10 @@ class BulkRun:
         again = self.interrupted
         self.interrupted = True
         if not again:
-            self.console.print(
+            self.say(
+                None,
                 "Stopping: finishing the rows in flight (Ctrl-C again to stop at once)...",
-                style="yellow",
-                highlight=False,
+                "yellow",
             )
         for callback in list(self._on_interrupt):
             callback()
@@ -452,10 +540,31 @@ def _row_items(
     for row in rows:
         if row.error is not None:
             on_malformed(row)
-        elif run.journal.done(row.key):
+        elif run.journal.done(row):
             on_skipped(row)
         else:
             yield row
+
+
+def skipped_because(run: BulkRun) -> str:
+    """Why rows were skipped: finished by an earlier run, of this journal."""
+    return (
+        f"finished by an earlier {run.command} of this file into {run.target} "
+        f"({run.journal.path.name}, started {run.journal.started})"
+    )
+
+
+def announce_resume(run: BulkRun) -> None:
+    """Say, before anything is sent, that the run goes on from a journal and what it skips."""
+    if run.journal.finished_before:
+        rows = run.journal.finished_before
+        run.say(
+            None,
+            f"Going on from {run.journal.path.name} ({article(run.command)} into {run.target}, "
+            f"started {run.journal.started}): {rows} row{'' if rows == 1 else 's'} it finished "
+            "are skipped without a request (--restart sends every row).",
+            "yellow",
+        )
 
 
 def run_import(
@@ -465,13 +574,16 @@ def run_import(
     concurrency: int,
     rate: float | None = None,
     restart: bool = False,
+    delimiter: str | None = None,
 ) -> int:
     """Import ``path``; prints progress, problems and the summary; returns the exit code."""
-    rows, total = open_rows(path)
-    run = BulkRun(state, path, concurrency=concurrency, rate=rate, restart=restart)
+    file = open_rows(path, delimiter=delimiter)
+    run = BulkRun(
+        state, file, command="import", concurrency=concurrency, rate=rate, restart=restart
+    )
     counts = {"created": 0, "present": 0, "failed": 0, "malformed": 0, "skipped": 0}
     progress = run.progress("Importing")
-    task = progress.add_task("import", total=total, status="")
+    task = progress.add_task("import", total=file.total, status="")
 
     def advance(kind: str) -> None:
         counts[kind] += 1
@@ -480,11 +592,12 @@ def run_import(
 
     def malformed(row: Row) -> None:
         assert row.error is not None
-        run.problem(progress, row, "malformed", row.error)
+        run.problem(progress, row, "malformed", row.error, at_target=False)
         advance("malformed")
 
     async def handle(client: AsyncTogaiCustomers, row: Row) -> None:
-        kind, error = await create_customer(client, row, recheck=run.journal.unknown(row.key))
+        run.warn(progress, row, row.warnings)
+        kind, error = await create_customer(client, row, recheck=run.journal.unknown(row))
         run.record(row, kind)
         if error is not None:
             run.problem(progress, row, kind, error)
@@ -494,13 +607,13 @@ def run_import(
         run.record(row, "unknown")
 
     async def main() -> None:
-        items = _row_items(run, rows, malformed, lambda row: advance("skipped"))
+        items = _row_items(run, file.rows(), malformed, lambda row: advance("skipped"))
         async with run.connected() as clients:
             await run.pool(clients, items, handle, on_cancel=in_flight)
 
     completed = False
-    with run.journal:
-        run.resume_pace()
+    with run.opened():
+        announce_resume(run)
         try:
             with progress:
                 run.run(main)
@@ -508,7 +621,7 @@ def run_import(
         finally:
             failed_file = run.failed.finish(completed=completed)
         # Kept only when a re-run has something to go on with: rows not reached, or rows that
-        # failed (a malformed row needs an edit, which makes it a new row anyway).
+        # failed (a malformed row needs an edit, which makes the file another file anyway).
         finished = completed and counts["failed"] == 0
         if finished:
             run.journal.remove()
@@ -519,23 +632,49 @@ def run_import(
         failed=counts["failed"],
         malformed=counts["malformed"],
         skipped=counts["skipped"],
+        skipped_because=skipped_because(run) if counts["skipped"] else None,
         requests=run.pace.requests,
         rate_limited=run.pace.throttled,
         pace=round(run.pace.rate, 1),
         seconds=run.seconds(),
         interrupted=True if run.interrupted else None,
         failed_file=failed_file,
-        journal=None if finished else str(run.journal.path),
+        journal=run.journal_kept(),
+        warnings=run.notes or None,
     )
-    emit_record(state.output_format(), summary, title=f"Import of {path.name}")
+    emit_summary(state.output_format(), summary, title=f"Import of {path.name}")
     if run.interrupted:
-        typer.echo(
-            f"Interrupted: run the same command again to go on from here "
-            f"({run.journal.path.name} keeps the rows finished).",
-            err=True,
-        )
+        typer.echo(interrupted_message(run), err=True)
         return EXIT_INTERRUPTED
     return 0 if summary.failed == summary.malformed == 0 else 1
+
+
+#: Warnings a table summary lists (every one is in the JSON forms).
+SHOWN_WARNINGS = 10
+
+
+def warning_lines(notes: list[RowNote]) -> list[str]:
+    """The warnings for a person: the first ones with their lines, and how many more."""
+    lines = [f"  line {n.line}: {n.message}" for n in notes[:SHOWN_WARNINGS]]
+    if len(notes) > SHOWN_WARNINGS:
+        lines.append(f"  ... and {len(notes) - SHOWN_WARNINGS} more (all of them with -o json)")
+    return lines
+
+
+def emit_summary(fmt: str, summary: ImportSummary, *, title: str) -> None:
+    """The summary; as a table, its warnings listed below it (one a line, not a JSON cell)."""
+    if fmt != "table" or not summary.warnings:
+        emit_record(fmt, summary, title=title)
+        return
+    emit_record(fmt, attrs.evolve(summary, warnings=None), title=title)
+    typer.echo(f"Warnings ({len(summary.warnings)}, sent as they are):")
+    typer.echo("\n".join(warning_lines(summary.warnings)))
+
+
+def interrupted_message(run: BulkRun) -> str:
+    kept = run.journal_kept()
+    where = f" ({run.journal.path.name} keeps the rows finished)" if kept else " (nothing finished)"
+    return f"Interrupted: run the same command again to go on from here{where}."
 
 
 def run_export(state: CliState, output_file: Path | None, fmt: str) -> None:

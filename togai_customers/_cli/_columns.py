@@ -18,8 +18,7 @@ from typing import Any
 
 import attrs
 
-from .._fields import Constraints, constraints_of
-from .._serde import format_datetime
+from togai_customers.spec import Constraints, constraints_of, format_datetime
 
 __all__ = ["Column", "columns", "flat_record", "nested_values", "parse_cell", "strip_optional"]
 
@@ -151,10 +150,19 @@ def _cell(value: Any) -> Any:
     if attrs.has(type(value)):
         return json.dumps(value.to_dict(), separators=(",", ":"))
     if isinstance(value, list | dict):
-        from .._serde import unstructure
-
-        return json.dumps(unstructure(value), separators=(",", ":"))
+        return json.dumps(_json_value(value), separators=(",", ":"))
     return value
+
+
+def _json_value(value: Any) -> Any:
+    """A value of a model as JSON: models in their camelCase form, datetimes in ISO 8601."""
+    if attrs.has(type(value)):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    return format_datetime(value) if isinstance(value, datetime) else value
 
 
 def flat_record(model: Any) -> dict[str, Any]:

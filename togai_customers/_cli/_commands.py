@@ -21,18 +21,16 @@ from typing import Annotated, Any, Optional
 import attrs
 import typer
 
-from .._calls import builder
-from .._exceptions import RequestValidationError
-from .._operations import OPERATIONS, Call, Operation, Param
-from .._pagination import iterating
-from .._serde import parse_request
-from .._validation import check, nothing_to_change
+from togai_customers import RequestValidationError
+from togai_customers.spec import OPERATIONS, Call, Operation, Param, nothing_to_change
+
 from ._dry_run import show_request
 from ._errors import guarded
 from ._flags import output_flags
 from ._help import Command, Group
 from ._options import column_options, option_errors
 from ._output import emit_list, emit_record
+from ._signature import with_parameters
 from ._state import CliState, UsageError
 
 __all__ = ["register"]
@@ -73,7 +71,7 @@ def _run(state: CliState, call: Call[Any], title: str, *, dry_run: bool) -> None
         show_request(state, call)
         return
     with state.client() as client:
-        result = client._execute(call).parse()
+        result = client.send(call).parse()
     emit_record(state.output_format(), result, title=title)
 
 
@@ -133,8 +131,7 @@ def _with_signature(func: Callable[..., Any], params: list[inspect.Parameter]) -
     ctx = inspect.Parameter(
         "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
     )
-    func.__signature__ = inspect.Signature([ctx, *params])  # type: ignore[attr-defined]
-    func.__annotations__ = {p.name: p.annotation for p in [ctx, *params]}
+    with_parameters(func, [ctx, *params])
 
 
 # What a command does -----------------------------------------------------------------------
@@ -152,25 +149,17 @@ def _body(op: Operation[Any], fields: dict[str, Any], from_json: str | None) -> 
         return nested_values(cls, fields)
     if fields:
         raise UsageError("give either --from-json or field options, not both")
-    model = parse_request(_read_json(from_json), cls)
-    check(model, wire=True)
+    model = cls.from_wire(_read_json(from_json))
     return {a.name: getattr(model, a.name) for a in attrs.fields(cls)}
-
-
-def _reader(op: Operation[Any]) -> Operation[Any] | None:
-    """The row that reads what ``op`` changes: a GET of the same upstream path."""
-    if op.read_only or not op.path_params:
-        return None
-    readers = [r for r in OPERATIONS if r.method == "GET" and r.path == op.path]
-    return readers[0] if readers else None
 
 
 def _whole_groups(op: Operation[Any], fields: dict[str, Any]) -> list[str]:
     """The request fields the API replaces as a whole of which only some parts were given."""
-    from .._fields import constraints_of
+    from togai_customers.spec import constraints_of
+
     from ._columns import columns
 
-    if op.request_type is None or _reader(op) is None:
+    if op.request_type is None or op.reader is None:
         return []
     given = {c.group for c in columns(op.request_type) if c.group and c.name in fields}
     return [
@@ -181,12 +170,11 @@ def _whole_groups(op: Operation[Any], fields: dict[str, Any]) -> list[str]:
 def _merge_stored(
     state: CliState, op: Operation[Any], kwargs: dict[str, Any], groups: list[str]
 ) -> None:
-    """Fill the parts left out of ``groups`` from the stored resource (one read, first)."""
-    reader = _reader(op)
-    assert reader is not None
-    path = {p.name: kwargs[p.name] for p in reader.path_params}
+    """Fill the parts left out of ``groups`` from the stored resource (one read, first); bad
+    input is reported before the read."""
+    read = op.reader_call(_call(op, kwargs))
     with state.client() as client:
-        stored = client._run(_call(reader, path))
+        stored = client.send(read).parse()
     for group in groups:
         current = getattr(stored, group)
         parts = {} if current is None else attrs.asdict(current, filter=lambda _, v: v is not None)
@@ -196,7 +184,7 @@ def _merge_stored(
 def _call(op: Operation[Any], kwargs: dict[str, Any]) -> Call[Any]:
     """Run the row's SDK builder, naming rejected fields by their options."""
     try:
-        return builder(op)(**kwargs)  # type: ignore[no-any-return]
+        return op.build(**kwargs)
     except RequestValidationError as exc:
         raise option_errors(exc, op.request_type, op.params) from None
 
@@ -212,27 +200,20 @@ def _confirm(op: Operation[Any], call: Call[Any]) -> None:
     typer.confirm(f"{verb.capitalize()} {what}? This cannot be undone.", abort=True)
 
 
-def _item_type(op: Operation[Any]) -> type[Any]:
-    """The type of a paginated row's items (``Customer`` for ``CustomerPage.data``)."""
-    import typing
-
-    assert op.paging is not None
-    hint = typing.get_type_hints(op.response_type)[op.paging.items]
-    (item,) = typing.get_args(hint)
-    return item  # type: ignore[no-any-return]
-
-
 def _pages(
     state: CliState, op: Operation[Any], call: Call[Any], *, all_pages: bool, max_items: int | None
 ) -> None:
     """One page (and its next token on stderr), or every page up to ``max_items``."""
+    from togai_customers import SyncPage
+
+    assert op.paging is not None
     fmt = state.output_format()
-    item = _item_type(op)
+    item = op.paging.item_type(op.response_type)
     title = f"{item.__name__}s"
     if all_pages:  # every page will be read: ask for large ones, unless a size was chosen
-        call = iterating(call)
+        call = call.iterating()
     with state.client() as client:
-        first = client._run_paged(call)
+        first: SyncPage[Any] = SyncPage(client, call, client.send(call).parse())
         if not all_pages and max_items is None:
             emit_list(fmt, first.data, item, title=title, wide=state.wide)
             if first.has_next_page():
@@ -294,7 +275,6 @@ def _command(op: Operation[Any]) -> Callable[..., None]:
                         err=True,
                     )
                 else:
-                    _call(op, kwargs)  # bad input is reported before the read
                     _merge_stored(state, op, kwargs, groups)
         if op.paging is not None:
             kwargs["max_items"] = given["max_items"]
@@ -332,8 +312,8 @@ def _extra_help(op: Operation[Any]) -> str:
         )
     if op.destructive:
         notes.append("Asks for confirmation on a terminal; without a terminal, --yes is required.")
-    if op.request_type is not None and _reader(op) is not None:
-        from .._fields import constraints_of
+    if op.request_type is not None and op.reader is not None:
+        from togai_customers.spec import constraints_of
 
         for a in attrs.fields(op.request_type):
             if constraints_of(a).whole:
@@ -381,14 +361,39 @@ _RATE = typer.Option(
     "here; without it, at Togai's 10/s, rising while answers come back and falling on 429.",
 )
 _RESTART = typer.Option(
-    "--restart", help="Ignore the journal of an earlier run (and start a new one)."
+    "--restart",
+    help="Start over: replace the journal and the failed-rows file of an earlier run, whatever "
+    "its command, base URL, API key or file.",
 )
-_BULK_NOTES = (
+_DELIMITER = typer.Option(
+    show_default=False,
+    help="The CSV field separator: one character, or tab (default: a comma).",
+)
+_CHECKS = (
+    "Every row is checked before anything is sent, as Togai checks it (required fields, "
+    "lengths: id at most 50 characters, name 3 to 255, primary_email at most 320), and an id "
+    "may be on one line of the file only. Togai does not check that primary_email is an email "
+    "address nor that country is an ISO 3166-1 alpha-2 code: such a row is sent as it is and "
+    "listed as a warning, with its line."
+)
+_JOURNAL_BINDING = (
+    "The journal belongs to its command, base URL, API key (a salted hash of it, never the key) "
+    "and file content: a run with any other of these refuses to start (exit 2) and says which; "
+    "point back at the first target, or use --restart."
+)
+_IMPORT_NOTES = (
     "A journal beside the file (FILE.journal.jsonl) records each row as it finishes: after "
     "Ctrl-C, a crash or a kill, the same command goes on where it stopped, without a request "
-    "for the finished rows (--restart starts over); a run that goes through every row with no "
-    "row failing removes it. "
+    "for the finished rows (the summary says how many were skipped, and why); a run that goes "
+    "through every row with no row failing removes it. " + _JOURNAL_BINDING + " "
     "Ctrl-C lets the rows in flight finish, prints the summary and exits 130."
+)
+_SYNC_NOTES = (
+    "The plan is always read from Togai. A journal beside the file (FILE.journal.jsonl) records "
+    "each write as it is made: after Ctrl-C, a crash or a kill, the same command plans again "
+    "and sends only what Togai still lacks (the rows that run wrote count as resumed); a run "
+    "with no write failing removes it. " + _JOURNAL_BINDING + " --dry-run writes nothing and "
+    "uses no journal. Ctrl-C lets the writes in flight finish, prints the summary and exits 130."
 )
 
 
@@ -399,10 +404,10 @@ def _register_bulk(app: typer.Typer) -> None:
         help="Create customers in bulk from a .csv or .jsonl file.\n\n"
         "CSV columns are the create options' names (id, name, primary_email, line1, ...,"
         " country); JSON Lines rows are create request bodies (camelCase), or customers "
-        "as exported. Safe to re-run: a customer that already exists with the same data "
-        "counts as present. Failed and malformed rows are written to FILE.failed.jsonl "
-        "with their error. Exits 0 only when every row was created or already present.\n\n"
-        + _BULK_NOTES,
+        "as exported. " + _CHECKS + " Safe to re-run: a customer that already exists with the "
+        "same data counts as present. Failed and malformed rows are written to "
+        "FILE.failed.jsonl with their error. Exits 0 only when every row was created or "
+        "already present.\n\n" + _IMPORT_NOTES,
     )
     @guarded
     @output_flags
@@ -412,11 +417,17 @@ def _register_bulk(app: typer.Typer) -> None:
         concurrency: Annotated[int, _CONCURRENCY] = 8,
         rate: Annotated[Optional[float], _RATE] = None,  # noqa: UP045
         restart: Annotated[bool, _RESTART] = False,
+        delimiter: Annotated[Optional[str], _DELIMITER] = None,  # noqa: UP045
     ) -> None:
         from ._bulk import run_import
 
         code = run_import(
-            CliState.of(ctx), file, concurrency=concurrency, rate=rate, restart=restart
+            CliState.of(ctx),
+            file,
+            concurrency=concurrency,
+            rate=rate,
+            restart=restart,
+            delimiter=delimiter,
         )
         raise typer.Exit(code)
 
@@ -430,7 +441,10 @@ def _register_bulk(app: typer.Typer) -> None:
         "each with the differences field by field; all of them with -o json), then asks before "
         "applying it on a terminal; elsewhere it needs --yes. The current state is read with "
         "the fewer requests of listing every customer (100 a page) or one get per row. The "
-        "file is what `export` writes and `import` reads: export, edit, sync.\n\n" + _BULK_NOTES,
+        "file is what `export` writes and `import` reads: export, edit, sync. "
+        + _CHECKS
+        + "\n\n"
+        + _SYNC_NOTES,
     )
     @guarded
     @output_flags
@@ -446,6 +460,7 @@ def _register_bulk(app: typer.Typer) -> None:
         concurrency: Annotated[int, _CONCURRENCY] = 8,
         rate: Annotated[Optional[float], _RATE] = None,  # noqa: UP045
         restart: Annotated[bool, _RESTART] = False,
+        delimiter: Annotated[Optional[str], _DELIMITER] = None,  # noqa: UP045
     ) -> None:
         from ._sync import run_sync
 
@@ -457,6 +472,7 @@ def _register_bulk(app: typer.Typer) -> None:
             concurrency=concurrency,
             rate=rate,
             restart=restart,
+            delimiter=delimiter,
         )
         raise typer.Exit(code)
 

@@ -1,7 +1,7 @@
 """``--dry-run``: show the exact request the SDK would send, and send nothing.
 
-The request is built by the SDK itself (the ``_calls`` builder validates the arguments, the
-client's ``_build_request`` makes the ``httpx.Request``), so what is shown is what would go out,
+The request is built by the SDK itself (the row's ``build`` validates the arguments, the
+client's ``build_request`` makes the ``httpx.Request``), so what is shown is what would go out,
 with the API key and secret fields (a contact's password) redacted.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 import typer
 
-from .._fields import constraints_of, to_camel
-from .._operations import Call
+from togai_customers.spec import Call, constraints_of, to_camel
+
 from ._columns import strip_optional
 from ._output import print_json
 from ._state import REDACTED, CliState
@@ -41,7 +41,7 @@ def _redact_secrets(data: Any, cls: Any) -> Any:
 
 def show_request(state: CliState, call: Call[Any]) -> None:
     """Print the request of ``call`` (method, URL, headers, JSON body) in the output format."""
-    request = state.offline_client()._build_request(call)
+    request = state.offline_client().build_request(call)
     headers = {
         name: ("Bearer " + REDACTED if name.lower() == "authorization" else value)
         for name, value in request.headers.items()

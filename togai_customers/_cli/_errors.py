@@ -1,7 +1,8 @@
 """Errors become one line on stderr and an exit code; tracebacks only with ``--verbose``.
 
 Exit codes: 1 for a failed request (the API answered with an error, or could not be reached),
-2 for bad input (options, files, request fields rejected before anything was sent).
+2 for bad input (options, files, request fields rejected before anything was sent, a base URL
+without a scheme). A 404 that says the base URL is not the API's gets a hint (``_target``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
-from .._exceptions import RequestValidationError, TogaiError
+from togai_customers import RequestValidationError, TogaiError
+
 from ._state import CliState, UsageError
 
 __all__ = ["EXIT_FAILURE", "EXIT_USAGE", "fail", "guarded"]
@@ -48,7 +50,7 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
         except RequestValidationError as exc:
             fail(state, exc.message, EXIT_USAGE)
         except TogaiError as exc:
-            fail(state, str(exc), EXIT_FAILURE)
+            fail(state, _with_hint(state, exc), EXIT_FAILURE)
         except OSError as exc:
             fail(state, f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         except KeyboardInterrupt:
@@ -56,6 +58,18 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def _with_hint(state: CliState, exc: TogaiError) -> str:
+    """The error, and what it says about the base URL when it says something (``_target``)."""
+    from ._target import adapter_hint
+
+    try:
+        base_url = state.target()
+    except UsageError:
+        return str(exc)
+    hint = adapter_hint(exc, base_url)
+    return str(exc) if hint is None else f"{exc} ({hint})"
 
 
 def _state_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> CliState:

@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from ._signature import with_parameters
 from ._state import CliState
 
 __all__ = ["Output", "OutputFormat", "Verbose", "Wide", "apply_flags", "output_flags"]
@@ -80,11 +81,7 @@ def output_flags(func: F) -> F:
         apply_flags(CliState.of(ctx), **given)
         return func(*args, **kwargs)
 
-    params = sorted([*sig.parameters.values(), *added], key=lambda p: p.kind)
-    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    del wrapper.__wrapped__  # typer must see the new signature
-    return wrapper  # type: ignore[return-value]
+    return with_parameters(wrapper, [*sig.parameters.values(), *added], sig.return_annotation)  # type: ignore[return-value]
 
 
 def _log_requests(verbose: bool) -> None:

@@ -14,9 +14,11 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-from .._exceptions import FieldError, RequestValidationError
-from .._operations import Param
+from togai_customers import FieldError, RequestValidationError
+from togai_customers.spec import Param
+
 from ._columns import Column, columns
+from ._signature import with_parameters
 
 __all__ = ["column_options", "option_errors"]
 
@@ -82,14 +84,7 @@ def column_options(
                 kwargs.pop(c.name, None)
             return func(*args, fields=fields, **kwargs)
 
-        params = sorted([*own, *added], key=lambda p: p.kind)
-        wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {
-            **{p.name: p.annotation for p in params},
-            "return": sig.return_annotation,
-        }
-        del wrapper.__wrapped__  # typer must see the new signature
-        return wrapper  # type: ignore[return-value]
+        return with_parameters(wrapper, [*own, *added], sig.return_annotation)  # type: ignore[return-value]
 
     return decorate
 

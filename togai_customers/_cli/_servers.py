@@ -136,7 +136,7 @@ _SandboxDb = Annotated[
 
 def _check_tools(value: str | None) -> str | None:
     """``--tools``: every name must be a tool (exit 2 listing the valid names otherwise)."""
-    from togai_customers._operations import OPERATIONS
+    from togai_customers.spec import OPERATIONS
     from togai_customers_server._settings import (
         ServeOptions,
         UnknownToolError,

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MissingAPIKeyError
+from togai_customers import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MissingAPIKeyError
 
 if TYPE_CHECKING:
-    from .._client import AsyncTogaiCustomers, TogaiCustomers
+    from togai_customers import AsyncTogaiCustomers, TogaiCustomers
 
 __all__ = ["REDACTED", "CliState", "UsageError"]
 
@@ -51,6 +51,7 @@ class CliState:
     def _settings(self, api_key: str | None) -> dict[str, Any]:
         if not api_key:
             raise UsageError(str(MissingAPIKeyError("pass --api-key")))
+        self.target()  # a base URL without a scheme is bad input, before any client is made
         return {
             "api_key": api_key,
             "base_url": self.base_url,
@@ -62,10 +63,22 @@ class CliState:
         """The keyword arguments of a client for these options (``UsageError`` without a key)."""
         return self._settings(self.api_key)
 
+    def target(self) -> str:
+        """The base URL the commands talk to (``--base-url``, else ``$TOGAI_BASE_URL``, else
+        Togai's), checked (``UsageError``) and in the normal form a journal records."""
+        from togai_customers import ClientConfig, TogaiError
+
+        from ._target import normalise
+
+        try:
+            config = ClientConfig.resolve(self.api_key or REDACTED, base_url=self.base_url)
+        except TogaiError as exc:
+            raise UsageError(str(exc)) from None
+        return normalise(config.base_url)
+
     def max_requests_per_second(self) -> float | None:
         """``$TOGAI_MAX_RPS``, checked (None when unset)."""
-        from .._config import ClientConfig
-        from .._exceptions import TogaiError
+        from togai_customers import ClientConfig, TogaiError
 
         try:
             config = ClientConfig.resolve(self.api_key or REDACTED, base_url=self.base_url)
@@ -74,17 +87,17 @@ class CliState:
         return config.max_requests_per_second
 
     def client(self) -> TogaiCustomers:
-        from .._client import TogaiCustomers
+        from togai_customers import TogaiCustomers
 
         return TogaiCustomers(**self._settings(self.api_key))
 
     def async_client(self) -> AsyncTogaiCustomers:
-        from .._client import AsyncTogaiCustomers
+        from togai_customers import AsyncTogaiCustomers
 
         return AsyncTogaiCustomers(**self._settings(self.api_key))
 
     def offline_client(self) -> TogaiCustomers:
         """A client that only builds requests (``--dry-run``); works without a key."""
-        from .._client import TogaiCustomers
+        from togai_customers import TogaiCustomers
 
         return TogaiCustomers(**self._settings(self.api_key or REDACTED))

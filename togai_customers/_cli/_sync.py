@@ -10,13 +10,22 @@ most of the customers).
 The plan puts each row in one kind: ``create`` (no such customer), ``update`` (it differs in
 name, primary email or address: :meth:`CreateCustomerRequest.differences`, the one definition of
 "the same customer"), ``unchanged``, or ``invalid`` (the row does not check out, or its id is
-already on an earlier line). Nothing is ever deleted. Rows the journal says are finished are
-``skipped`` without a request. Applying sends one create per missing customer and one update per
-differing one, with only the differing fields (the address whole, as Togai replaces it).
+already on an earlier line). Nothing is ever deleted. Applying sends one create per missing
+customer and one update per differing one, with only the differing fields (the address whole, as
+Togai replaces it). A value Togai takes but that is likely a mistake (``_rows``) is a warning of
+the plan, for the rows whose write sends it.
+
+The plan is always made from Togai's current state, never from a journal: a journal (``_journal``:
+this sync's own, against the same target with the same key and file) only lets an interrupted
+apply go on without sending again the writes it made, and it does so through the plan itself:
+a row it wrote that Togai still holds as the file says is ``unchanged`` in the new plan (counted
+as ``resumed``), and a row Togai no longer holds so is planned again. ``--dry-run`` writes
+nothing, so it opens no journal at all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -27,28 +36,33 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import typer
 
-from .._calls import builder
-from .._exceptions import ConflictError, NotFoundError, TogaiError
-from .._fields import to_camel
-from .._models import Customer, Model
-from .._operations import LIST_CUSTOMERS, UPDATE_CUSTOMER, Call
-from .._pagination import iterating
-from ._bulk import EXIT_INTERRUPTED, BulkRun, fetch_customer, patiently
+from togai_customers import ConflictError, Customer, NotFoundError, TogaiError
+from togai_customers.spec import LIST_CUSTOMERS, UPDATE_CUSTOMER, Call, Model, to_camel
+
+from ._bulk import (
+    EXIT_INTERRUPTED,
+    BulkRun,
+    RowNote,
+    fetch_customer,
+    interrupted_message,
+    patiently,
+    warning_lines,
+)
 from ._output import emit_record
-from ._rows import Row, open_rows
+from ._rows import Row, RowFile, open_rows
 from ._state import CliState, UsageError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from .._client import AsyncTogaiCustomers
+    from togai_customers import AsyncTogaiCustomers
 
 __all__ = ["SyncSummary", "run_sync"]
 
 #: Rows of each kind shown in the text plan.
 SHOWN = 10
 KINDS = ("create", "update", "unchanged", "invalid")
-_update_call = builder(UPDATE_CUSTOMER)
+_update_call = UPDATE_CUSTOMER.build
 
 
 @attrs.frozen(kw_only=True)
@@ -61,8 +75,8 @@ class SyncSummary(Model):
     unchanged: int
     failed: int
     invalid: int
-    #: Finished by an earlier run (the journal says so): skipped without a request.
-    skipped: int
+    #: Unchanged rows an interrupted apply of this sync had written (so not sent again).
+    resumed: int
     #: Requests sent (reads included), 429 answers among them, the pace reached (per second).
     requests: int
     rate_limited: int
@@ -86,18 +100,27 @@ class Change:
 
     @property
     def customer_id(self) -> str | None:
-        if self.row.call is not None:
-            return self.row.request.id
-        raw = self.row.raw
-        value = raw.get("id") if isinstance(raw, dict) else None
-        return value if isinstance(value, str) else None
+        return self.row.customer_id
+
+    @property
+    def warnings(self) -> list[RowNote]:
+        """The row's warnings about the fields this change sends."""
+        sent = ("primary_email", "address") if self.kind == "create" else self.fields
+        if self.kind not in ("create", "update"):
+            return []
+        return [
+            RowNote(line=self.row.line, id=self.customer_id, message=w.message)
+            for w in self.row.warnings
+            if w.field in sent
+        ]
 
 
 @attrs.define
 class Plan:
     changes: list[Change] = attrs.Factory(list)
-    skipped: int = 0
     reads: int = 0
+    #: Unchanged rows that an interrupted apply of this sync wrote (its journal says so).
+    resumed: int = 0
 
     def of(self, kind: str) -> list[Change]:
         return [c for c in self.changes if c.kind == kind]
@@ -109,28 +132,22 @@ class Plan:
     def writes(self) -> int:
         return self.count("create") + self.count("update")
 
+    @property
+    def warnings(self) -> list[RowNote]:
+        return [note for change in self.changes for note in change.warnings]
+
 
 # Reading the file and the current state ------------------------------------------------------
 
 
-def _checked(rows: Iterator[Row], run: BulkRun, plan: Plan) -> list[Row]:
-    """The rows to look up: invalid rows go into the plan, finished ones are skipped."""
-    first_line: dict[str, int] = {}
+def _checked(rows: Iterator[Row], plan: Plan) -> list[Row]:
+    """The rows to look up; invalid rows (a repeated id among them) go into the plan."""
     wanted = []
     for row in rows:
         if row.error is not None:
             plan.changes.append(Change(row, "invalid", error=row.error))
-            continue
-        customer_id = row.request.id
-        if customer_id in first_line:
-            error = f"id {customer_id} is also on line {first_line[customer_id]}"
-            plan.changes.append(Change(row, "invalid", error=error))
-            continue
-        first_line[customer_id] = row.line
-        if run.journal.done(row.key):
-            plan.skipped += 1
-            continue
-        wanted.append(row)
+        else:
+            wanted.append(row)
     return wanted
 
 
@@ -144,22 +161,20 @@ async def _list_until(
 ) -> bool:
     """List customers while it costs fewer pages than the ids still unresolved; True when the
     listing reached its end (every id not seen does not exist)."""
-    paging = LIST_CUSTOMERS.paging
-    assert paging is not None
-    call = iterating(Call(LIST_CUSTOMERS))
+    call: Call[Any] | None = LIST_CUSTOMERS.build().iterating()
     pages = 0
     while unresolved and pages < len(unresolved) and not run.interrupted:
-        page = await patiently(functools.partial(client._run, call))
+        assert call is not None
+        page = (await patiently(functools.partial(client.send, call))).parse()
         pages += 1
         for customer in page.data:
             if customer.id in unresolved:
                 found[customer.id] = customer
                 unresolved.discard(customer.id)
                 progress.update(task, advance=1)
-        token = page.next_token
-        if not token or token == call.query.get(paging.cursor):
+        call = call.next_page(page)
+        if call is None:
             return True
-        call = attrs.evolve(call, query={**call.query, paging.cursor: token})
     return False
 
 
@@ -185,10 +200,9 @@ async def _read_state(run: BulkRun, rows: list[Row], found: dict[str, Customer |
             await run.pool(clients, sorted(unresolved), get, on_cancel=lambda _: None)
 
 
-def _plan(path: Path, run: BulkRun) -> Plan:
-    rows, _ = open_rows(path)
+def _plan(file: RowFile, run: BulkRun, *, journal: bool) -> Plan:
     plan = Plan()
-    wanted = _checked(rows, run, plan)
+    wanted = _checked(file.rows(), plan)
     found: dict[str, Customer | None] = {}
     if wanted:
         before = run.pace.requests
@@ -204,6 +218,8 @@ def _plan(path: Path, run: BulkRun) -> Plan:
         fields = row.request.differences(existing)
         kind = "update" if fields else "unchanged"
         plan.changes.append(Change(row, kind, existing, fields))
+        if kind == "unchanged" and journal and run.journal.written(row):
+            plan.resumed += 1
     plan.changes.sort(key=lambda c: c.row.line)
     return plan
 
@@ -232,7 +248,7 @@ def plan_json(path: Path, plan: Plan) -> dict[str, Any]:
     """The plan as JSON: counts, and every row to create, update or that is invalid."""
     out: dict[str, Any] = {"file": str(path)}
     out.update({kind: plan.count(kind) for kind in KINDS})
-    out["skipped"] = plan.skipped
+    out["resumed"] = plan.resumed
     out["reads"] = plan.reads
     rows = []
     for change in plan.changes:
@@ -246,6 +262,7 @@ def plan_json(path: Path, plan: Plan) -> dict[str, Any]:
             entry["fields"] = _fields(change)
         rows.append(entry)
     out["changes"] = rows
+    out["warnings"] = [note.to_dict() for note in plan.warnings]
     return out
 
 
@@ -258,9 +275,12 @@ def plan_text(path: Path, plan: Plan) -> list[str]:
     reads = f"{plan.reads} request{'' if plan.reads == 1 else 's'}"
     lines = [f"Plan for {path.name} (current state read with {reads}):"]
     for kind in KINDS:
-        lines.append(f"  {kind:<10} {plan.count(kind)}")
-    if plan.skipped:
-        lines.append(f"  {'skipped':<10} {plan.skipped} (finished by an earlier run)")
+        resumed = (
+            f" ({plan.resumed} of them written by the interrupted run of this sync)"
+            if kind == "unchanged" and plan.resumed
+            else ""
+        )
+        lines.append(f"  {kind:<10} {plan.count(kind)}{resumed}")
     for kind in ("create", "update", "invalid"):
         changes = plan.of(kind)
         if not changes:
@@ -279,6 +299,9 @@ def plan_text(path: Path, plan: Plan) -> list[str]:
                     lines.append(f"      {name}: {_show(diff['to'])}")
         if len(changes) > SHOWN:
             lines.append(f"  ... and {len(changes) - SHOWN} more")
+    if plan.warnings:
+        lines.append(f"Warnings ({len(plan.warnings)}, sent as they are):")
+        lines += warning_lines(plan.warnings)
     return lines
 
 
@@ -292,7 +315,7 @@ async def _update(
     values = {name: getattr(request, name) for name in fields}
     call = _update_call(request.id, **values)
     try:
-        await patiently(lambda: client._execute(call))
+        await patiently(lambda: client.send(call))
     except NotFoundError:
         return "failed", "not found: it was deleted after the plan was made"
     except TogaiError as exc:
@@ -306,7 +329,9 @@ async def _create(client: AsyncTogaiCustomers, change: Change) -> tuple[str, str
     assert call is not None
     request = change.row.request
     try:
-        await patiently(lambda: client._execute(call))
+        await patiently(lambda: client.send(call))
+    except NotFoundError:
+        raise  # Togai never answers a create with 404: the base URL is not its (stop the run)
     except ConflictError as conflict:
         try:
             existing = await fetch_customer(client, request.id)
@@ -347,17 +372,25 @@ def run_sync(
     concurrency: int,
     rate: float | None = None,
     restart: bool = False,
+    delimiter: str | None = None,
 ) -> int:
     """Plan, show, confirm and apply; returns the exit code (see the module docstring)."""
     fmt = state.output_format()
     if fmt == "csv":
         raise UsageError("sync prints its plan as a table or as JSON: use -o table, json or jsonl")
-    run = BulkRun(
-        state, path, concurrency=concurrency, rate=rate, restart=restart, read_only=dry_run
-    )
-    with run.journal:
-        run.resume_pace()
-        plan = _plan(path, run)
+    file = open_rows(path, delimiter=delimiter)
+    run = BulkRun(state, file, command="sync", concurrency=concurrency, rate=rate, restart=restart)
+    opened = contextlib.nullcontext() if dry_run else run.opened()
+    with opened:
+        if not dry_run and run.journal.finished_before:
+            run.say(
+                None,
+                f"Going on from {run.journal.path.name} (a sync into {run.target}, started "
+                f"{run.journal.started}): the plan is read from Togai again; the rows that run "
+                "wrote and Togai still holds as the file says are not sent again.",
+                "yellow",
+            )
+        plan = _plan(file, run, journal=not dry_run)
         if run.interrupted:
             typer.echo(
                 "Interrupted while reading the current state: nothing was changed.", err=True
@@ -374,7 +407,7 @@ def run_sync(
             elif not plan.writes:
                 typer.echo("Nothing to change.")
             if not dry_run:
-                run.journal.remove()
+                run.journal.remove()  # Togai matches the file: nothing left to go on with
             return 1 if invalid else 0
         if fmt != "table" and not yes and sys.stdin.isatty():
             typer.echo("\n".join(text), err=True)  # the person deciding sees the plan
@@ -385,11 +418,7 @@ def run_sync(
     else:
         _echo_json(fmt, {"plan": document, "result": summary.to_dict()})
     if run.interrupted:
-        typer.echo(
-            f"Interrupted: run the same command again to go on from here "
-            f"({run.journal.path.name} keeps the rows finished).",
-            err=True,
-        )
+        typer.echo(interrupted_message(run), err=True)
         return EXIT_INTERRUPTED
     return 0 if summary.failed == summary.invalid == 0 else 1
 
@@ -403,10 +432,7 @@ def _echo_json(fmt: str, document: dict[str, Any]) -> None:
 
 def _apply(run: BulkRun, plan: Plan) -> SyncSummary:
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    unchanged = plan.of("unchanged")
-    for change in unchanged:  # Togai holds their data: a re-run need not read them again
-        run.record(change.row, "unchanged")
-    counts["unchanged"] = len(unchanged)
+    counts["unchanged"] = plan.count("unchanged")
     writes = [c for c in plan.changes if c.kind in ("create", "update")]
     progress = run.progress("Applying ")
     task = progress.add_task("apply", total=len(writes), status="")
@@ -433,7 +459,7 @@ def _apply(run: BulkRun, plan: Plan) -> SyncSummary:
 
     for change in plan.of("invalid"):
         assert change.error is not None
-        run.failed.add(change.row, change.error)
+        run.failed.add(change.row, change.error, at_target=False)
     completed = False
     try:
         with progress:
@@ -446,18 +472,18 @@ def _apply(run: BulkRun, plan: Plan) -> SyncSummary:
     if finished:
         run.journal.remove()
     return SyncSummary(
-        rows=sum(counts.values()) + invalid + plan.skipped,
+        rows=sum(counts.values()) + invalid,
         created=counts["created"],
         updated=counts["updated"],
         unchanged=counts["unchanged"],
         failed=counts["failed"],
         invalid=invalid,
-        skipped=plan.skipped,
+        resumed=plan.resumed,
         requests=run.pace.requests,
         rate_limited=run.pace.throttled,
         pace=round(run.pace.rate, 1),
         seconds=run.seconds(),
         interrupted=True if run.interrupted else None,
         failed_file=failed_file,
-        journal=None if finished else str(run.journal.path),
+        journal=None if finished else run.journal_kept(),
     )

@@ -1,7 +1,7 @@
 """Asking the person before a destructive tool runs (MCP elicitation), failing closed.
 
-A destructive row's tool first fetches what it is about to destroy (the read-only row with the
-same upstream path, e.g. get-customer for delete-customer), then asks the person through a form
+A destructive row's tool first fetches what it is about to destroy (with the row's ``reader``,
+e.g. get-customer for delete-customer), then asks the person through a form
 with one boolean, ``confirm``, and a message naming it and saying it cannot be undone. Nothing
 else is ever asked in the form (never a secret).
 
@@ -38,8 +38,8 @@ from mcp.types import (
 )
 from mcp.types.version import MODERN_PROTOCOL_VERSIONS
 
-from togai_customers import AsyncTogaiCustomers
-from togai_customers._operations import OPERATIONS, Operation
+from togai_customers import AsyncTogaiCustomers, Call
+from togai_customers.spec import Operation
 
 from ._tools import error_result
 
@@ -101,14 +101,6 @@ REFUSED = {
 def needs_confirmation(op: Operation[Any]) -> bool:
     """Whether ``op``'s tool asks the person first: every destructive row does."""
     return op.destructive
-
-
-def _lookup_row(op: Operation[Any]) -> Operation[Any] | None:
-    """The read-only row that fetches what ``op`` acts on (same upstream path), if any."""
-    for row in OPERATIONS:
-        if row.read_only and row.method == "GET" and row.path == op.path and row is not op:
-            return row
-    return None
 
 
 def _action(op: Operation[Any]) -> str:
@@ -188,11 +180,13 @@ class Confirmation:
     def __init__(
         self,
         op: Operation[Any],
+        call: Call[Any],
         arguments: dict[str, Any],
         client: AsyncTogaiCustomers,
         pending: PendingQuestions | None = None,
     ) -> None:
         self.op = op
+        self.call = call
         self.arguments = arguments
         self.client = client
         self.pending = pending if pending is not None else PendingQuestions()
@@ -200,13 +194,8 @@ class Confirmation:
     async def message(self) -> str:
         """The question, naming what goes (fetched first; a TogaiError if it cannot be)."""
         found: Any = None
-        lookup = _lookup_row(self.op)
-        if lookup is not None:
-            from togai_customers._calls import builder
-
-            names = {p.name for p in lookup.params}
-            call = builder(lookup)(**{k: v for k, v in self.arguments.items() if k in names})
-            found = (await self.client._execute(call)).parse()
+        if self.op.reader is not None:
+            found = (await self.client.send(self.op.reader_call(self.call))).parse()
         subject = _subject(found, self.arguments)
         return f"{_action(self.op)} {subject}? This cannot be undone."
 

@@ -19,7 +19,6 @@ from typing import Any
 import anyio
 import attrs
 import httpx
-import pydantic
 from mcp import stdio_server
 from mcp.server import Server, ServerRequestContext
 from mcp.server.transport_security import TransportSecuritySettings
@@ -31,26 +30,30 @@ from mcp.types import (
     PaginatedRequestParams,
 )
 
-from togai_customers import AsyncTogaiCustomers
-from togai_customers._exceptions import TogaiError
-from togai_customers._fields import constraints_of
-from togai_customers._models import CreateCustomerRequest
-from togai_customers._operations import OPERATIONS, Operation
-from togai_customers._version import __version__
+from togai_customers import (
+    OPERATIONS,
+    AsyncTogaiCustomers,
+    CreateCustomerRequest,
+    RequestValidationError,
+    TogaiError,
+    __version__,
+)
+from togai_customers.spec import Operation, constraints_of
 
 from .._security import (
     ASGIApp,
     BearerTokenMiddleware,
+    MissingCallerKeyError,
     Receive,
     Scope,
     Send,
-    bearer_token,
+    client_for_caller,
     is_loopback,
 )
 from .._settings import ServeOptions, exposed_operations, options_from_env
 from ._confirm import Confirmation, PendingQuestions, needs_confirmation
 from ._sessions import CallerBinding, McpHttpApp
-from ._tools import ToolSpec, arguments_error_text, error_result, error_text, success_result
+from ._tools import ToolSpec, error_result, error_text, success_result
 
 __all__ = [
     "INSTRUCTIONS",
@@ -187,15 +190,15 @@ def create_mcp_server(
     def resolve_client(ctx: Ctx) -> AsyncTogaiCustomers:
         state = ctx.lifespan_context
         request = ctx.request  # the starlette Request over HTTP; None on stdio / in memory
-        if not forward_auth or request is None:  # no headers: the server's own key
+        if request is None:  # no headers: the server's own key
             return state.client
-        token = bearer_token(request.headers)
-        if token is None:
+        try:
+            return client_for_caller(state.client, request.headers, forward_auth=forward_auth)
+        except MissingCallerKeyError:
             raise _Refusal(
                 "no Togai API key: this server forwards the caller's key, so send it as the "
                 "HTTP header 'Authorization: Bearer <your Togai API key>'."
-            )
-        return state.client.with_options(api_key=token)
+            ) from None
 
     async def list_tools(ctx: Ctx, params: PaginatedRequestParams | None) -> ListToolsResult:
         return ListToolsResult(tools=tools)
@@ -208,21 +211,17 @@ def create_mcp_server(
 
     async def run(ctx: Ctx, spec: ToolSpec, params: CallToolRequestParams) -> Any:
         try:
-            arguments = spec.parse(params.arguments)
-        except pydantic.ValidationError as exc:
-            return error_result(
-                f"invalid arguments: {arguments_error_text(exc)}. Fix them and call "
-                f"{spec.op.tool_name} again."
-            )
+            arguments, call = spec.parse(params.arguments)  # every check; nothing sent yet
+        except RequestValidationError as exc:
+            return error_result(error_text(spec.op, exc, {}))
         try:
             client = resolve_client(ctx)
-            call = spec.build(**arguments)  # validates every limit; nothing sent yet
             if confirm and needs_confirmation(spec.op):
-                confirmation = Confirmation(spec.op, arguments, client, pending)
+                confirmation = Confirmation(spec.op, call, arguments, client, pending)
                 asked = await confirmation.ask(ctx, params)
                 if asked is not None:
                     return asked
-            raw = await client._execute(call)
+            raw = await client.send(call)
             data: dict[str, Any] = raw.parse().to_dict()
         except TogaiError as exc:
             return error_result(error_text(spec.op, exc, arguments))

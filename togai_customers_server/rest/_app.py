@@ -13,9 +13,8 @@ from urllib.parse import unquote_to_bytes
 from litestar import Litestar
 from litestar.types import HTTPScope, Message, Receive, Scope, Send
 
-from togai_customers._base import configure_logging_from_env
-from togai_customers._client import AsyncTogaiCustomers
-from togai_customers._config import MissingAPIKeyError
+from togai_customers import AsyncTogaiCustomers, MissingAPIKeyError, configure_logging_from_env
+from togai_customers.spec import READ_METHODS
 
 from .._security import BearerTokenMiddleware
 from .._settings import ServeOptions, options_from_env
@@ -30,8 +29,10 @@ logger = logging.getLogger("togai_customers_server.rest")
 #: Paths that need inbound authentication (server token or, in forward-auth mode, a Togai key).
 PROTECTED_PREFIX = "/v1"
 
-#: Methods a read-only adapter still serves.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Methods a read-only adapter still serves: those of the read-only rows (a row is read-only
+#: exactly when its method is one of ``READ_METHODS``, checked when the row is built), and
+#: OPTIONS, which no row has.
+SAFE_METHODS = READ_METHODS | {"OPTIONS"}
 
 READ_ONLY_MESSAGE = (
     "This server is read-only (started with --read-only or TOGAI_READ_ONLY=1): only GET "

@@ -15,8 +15,7 @@ import attrs
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from togai_customers import _fields
-from togai_customers._exceptions import (
+from togai_customers import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
@@ -25,8 +24,9 @@ from togai_customers._exceptions import (
     RateLimitError,
     RequestValidationError,
     TogaiError,
+    spec,
 )
-from togai_customers._models import Model
+from togai_customers.spec import Model
 
 __all__ = ["ErrorBody", "ErrorDetail", "error_response", "exception_handlers"]
 
@@ -39,19 +39,19 @@ AnyRequest = Request[Any, Any, Any]
 class ErrorDetail(Model):
     """One problem with one field of the request."""
 
-    field: str = _fields.field(
+    field: str = spec.field(
         description="The field, as the JSON body or the URL spells it (e.g. account.primaryEmail, "
         "pageSize, customer-id); empty for the body as a whole."
     )
-    message: str = _fields.field(description="What is wrong with it.")
+    message: str = spec.field(description="What is wrong with it.")
 
 
 @attrs.frozen(kw_only=True)
 class ErrorBody(Model):
     """An error answer of the REST adapter."""
 
-    message: str = _fields.field(description="What went wrong, in one sentence.")
-    errors: list[ErrorDetail] | None = _fields.field(
+    message: str = spec.field(description="What went wrong, in one sentence.")
+    errors: list[ErrorDetail] | None = spec.field(
         default=None, description="Each invalid field (400 answers only)."
     )
 

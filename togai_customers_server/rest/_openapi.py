@@ -4,9 +4,10 @@ Litestar documents paths, operation ids, summaries and tags from the generated h
 see the bodies (handlers read raw JSON and answer dicts) nor the limits of URL parameters (they
 reach the handlers as text and are checked by the row), so each route gets an Operation class
 (Litestar's ``operation_class``) that fills in, from its row: the request body, the answers
-(success and documented errors), and each URL parameter's schema (``Param.json_schema``). Headers
+(success and documented errors), and each URL parameter with its schema (``Param.json_schema``;
+the handlers take the request as a whole, so Litestar sees only the path's placeholders). Headers
 and the security scheme go in the ``OpenAPIConfig``. The component schemas, produced by
-``togai_customers._schema.json_schema`` from the same metadata the validation uses, are added by
+``togai_customers.spec.json_schema`` from the same metadata the validation uses, are added by
 :func:`add_component_schemas` (see there why).
 """
 
@@ -16,6 +17,7 @@ import dataclasses
 from http import HTTPStatus
 from typing import Any
 
+from litestar.enums import ParamType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import (
     JsonRenderPlugin,
@@ -43,10 +45,9 @@ from litestar.openapi.spec import (
     Tag,
 )
 
-from togai_customers._operations import OPERATIONS
-from togai_customers._operations import Operation as Row
-from togai_customers._schema import json_schema
-from togai_customers._version import __version__
+from togai_customers import OPERATIONS, __version__
+from togai_customers.spec import Operation as Row
+from togai_customers.spec import json_schema
 
 from ._assets import asset_url, docs_router
 from ._errors import ErrorBody
@@ -195,7 +196,7 @@ READ_ONLY_REFUSAL = (
 
 
 def _refused_read_only(op: Row[Any], read_only: bool) -> bool:
-    return read_only and op.method not in ("GET", "HEAD")
+    return read_only and not op.read_only
 
 
 def _error_statuses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[int, str]:
@@ -212,7 +213,13 @@ def _error_statuses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[
         out[409] = "Conflicts with an existing resource (e.g. a customer with this id)."
     if op.request_type is not None:
         out[422] = "The Togai API could not process the request."
-    out[429] = "Rate limited by the Togai API; see Retry-After."
+    # Togai sends no Retry-After (docs/migrating.md): the header is only passed on when an
+    # upstream (the sandbox with --retry-after, a gateway) sent one.
+    out[429] = (
+        "Rate limited by the Togai API (10 requests per second per organisation by default). "
+        "Togai sends no Retry-After: wait and retry with a backoff. Retry-After is passed on "
+        "only when the upstream sent one."
+    )
     out[502] = "The Togai API failed (5xx), answered nonsense, or could not be reached."
     out[504] = "The Togai API did not answer in time."
     return out
@@ -244,10 +251,23 @@ def _complete(operation: Operation, op: Row[Any], authenticated: bool, read_only
             description=f"{op.request_type.__name__} as camelCase JSON.",
             required=True,
         )
-    by_url_name = {p.url_name: p for p in op.params}
+    by_url_name = {p.url_name: p for p in op.path_params}
     for parameter in operation.parameters or []:
         if isinstance(parameter, Parameter) and parameter.name in by_url_name:
             parameter.schema = spec_schema(by_url_name[parameter.name].json_schema())
+    operation.parameters = [
+        *(operation.parameters or []),
+        *(
+            Parameter(
+                name=p.url_name,
+                param_in=ParamType.QUERY,
+                schema=spec_schema(p.json_schema()),
+                description=p.description,
+                required=p.required,
+            )
+            for p in op.query_params
+        ),
+    ]
     if authenticated:
         operation.security = [{SECURITY_SCHEME: []}]
 

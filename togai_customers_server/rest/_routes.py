@@ -1,18 +1,18 @@
 """Route handlers, generated from the operation table.
 
 One handler per row of ``OPERATIONS``: its path, method, success status, operation id, summary,
-description, URL parameters and body type all come from the row. The handler converts and checks
-the URL parameters with the row (``Operation.parse_params``, the same function the sandbox uses),
-parses the body with the SDK's models, and sends the call the row's SDK builder makes.
+description and tag all come from the row. The handler hands the request as it came (decoded path
+parameters, query string, raw body) to the row's :meth:`~togai_customers.Operation.from_wire`,
+which converts and checks it once (the same function the sandbox uses) and names every bad field,
+then sends the call with the SDK client's public ``send``. The URL parameters are documented from
+the row (``_openapi``), not from the handler's signature.
 """
 
 from __future__ import annotations
 
-import inspect
-import json
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import unquote
 
 import attrs
@@ -22,21 +22,11 @@ from litestar.enums import HttpMethod
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import HTTPRouteHandler, route
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import PathParameter, QueryParameter
 
-from togai_customers._calls import builder
-from togai_customers._client import AsyncTogaiCustomers
-from togai_customers._exceptions import (
-    APIConnectionError,
-    APIStatusError,
-    FieldError,
-    RequestValidationError,
-)
-from togai_customers._operations import OPERATIONS, Operation
-from togai_customers._serde import parse_request
-from togai_customers._validation import check
+from togai_customers import OPERATIONS, APIConnectionError, APIStatusError, AsyncTogaiCustomers
+from togai_customers.spec import Operation
 
-from .._security import bearer_token
+from .._security import MissingCallerKeyError, client_for_caller
 
 __all__ = [
     "URL_NAMES",
@@ -65,16 +55,13 @@ class RestState:
         """The client to call upstream with: the caller's own key in forward-auth mode."""
         if self.client is None:
             raise RuntimeError("the REST app's lifespan has not run: no Togai client")
-        if not self.forward_auth:
-            return self.client
-        token = bearer_token(request.headers)
-        if token is None:
+        try:
+            return client_for_caller(self.client, request.headers, forward_auth=self.forward_auth)
+        except MissingCallerKeyError:
             raise NotAuthorizedException(
                 "Missing bearer token: send your Togai API key as 'Authorization: Bearer <key>'.",
                 headers={"WWW-Authenticate": 'Bearer realm="togai-customers"'},
-            )
-        # A per-request clone sharing the connection pool; never stored anywhere.
-        return self.client.with_options(api_key=token)
+            ) from None
 
 
 def tag_of(op: Operation[Any]) -> str:
@@ -92,73 +79,22 @@ def _state(request: AnyRequest) -> RestState:
     return state
 
 
-async def _read_body(request: AnyRequest, cls: type[Any]) -> dict[str, Any]:
-    """Parse and check the JSON body as ``cls``; return its fields as SDK keyword arguments."""
-    raw = await request.body()
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-        raise RequestValidationError(
-            [FieldError("", "", f"the body is not valid JSON ({reason})")], wire=True
-        ) from None
-    model = parse_request(data, cls)
-    check(model, wire=True)
-    return {
-        a.name: getattr(model, a.name)
-        for a in attrs.fields(cls)
-        if getattr(model, a.name) is not None
-    }
-
-
-async def _invoke(
-    op: Operation[Any], build: Any, request: AnyRequest, text: dict[str, str | None]
-) -> Response[Any]:
+async def _invoke(op: Operation[Any], request: AnyRequest) -> Response[Any]:
     client = _state(request).client_for(request)  # 401 first, in forward-auth mode
-    given = {name: value for name, value in text.items() if value is not None}
-    for p in op.path_params:
-        # The app keeps '%' and '/' percent-encoded in path segments (see _app); decode here.
-        given[p.name] = unquote(given[p.name])
-    kwargs = op.parse_params(given)
-    if op.request_type is not None:
-        kwargs.update(await _read_body(request, op.request_type))
-    raw = await client._execute(build(**kwargs))
-    result = raw.parse()
+    # The app keeps '%' and '/' percent-encoded in path segments (see _app); decode here.
+    path = {p.name: unquote(request.path_params[p.url_name]) for p in op.path_params}
+    query: dict[str, str] = {k: request.query_params[k] for k in request.query_params}
+    body = await request.body() if op.request_type is not None else None
+    call = op.from_wire(path=path, query=query, body=body)
+    raw = await client.send(call)
     headers = {"X-Request-Id": raw.request_id} if raw.request_id else {}
-    return Response(result.to_dict(), status_code=op.success_status, headers=headers)
-
-
-def _parameters(op: Operation[Any]) -> list[tuple[str, Any, Any]]:
-    """``(kwarg, annotation, default)`` of the handler's URL parameters, from the row.
-
-    Litestar hands them over as text: the row converts and checks them (so the limits and the
-    error wording are the SDK's), and the OpenAPI document shows the row's schema (``_openapi``).
-    """
-    out: list[tuple[str, Any, Any]] = []
-    for p in op.path_params:
-        meta: Any = PathParameter(name=p.url_name)
-        out.append((p.name, Annotated[str, meta], inspect.Parameter.empty))
-    for p in op.query_params:
-        meta = QueryParameter(name=p.url_name, description=p.description)
-        out.append((p.name, Annotated[str | None, meta], None))
-    return out
+    return Response(raw.parse().to_dict(), status_code=op.success_status, headers=headers)
 
 
 def _handler(op: Operation[Any], operation_class: type[Any]) -> HTTPRouteHandler:
-    build = builder(op)  # a row without a builder fails here, when the app is made
+    async def handler(request: AnyRequest) -> Response[Any]:
+        return await _invoke(op, request)
 
-    async def handler(request: AnyRequest, **params: Any) -> Response[Any]:
-        return await _invoke(op, build, request, params)
-
-    # Litestar reads URL parameters from the signature: build it from the row.
-    annotations: dict[str, Any] = {"request": AnyRequest, "return": Response[Any]}
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    parameters = [inspect.Parameter("request", keyword, annotation=AnyRequest)]
-    for name, annotation, default in _parameters(op):
-        annotations[name] = annotation
-        parameters.append(inspect.Parameter(name, keyword, annotation=annotation, default=default))
-    handler.__signature__ = inspect.Signature(parameters, return_annotation=Response[Any])  # type: ignore[attr-defined]
-    handler.__annotations__ = annotations
     handler.__name__ = handler.__qualname__ = op.name
     handler.__doc__ = op.description
     path = _PLACEHOLDER.sub(lambda m: "{" + m.group(1) + ":str}", op.rest_path)

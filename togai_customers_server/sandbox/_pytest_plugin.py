@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from togai_customers import AsyncTogaiCustomers, TogaiCustomers
+from togai_customers import AsyncTogaiCustomers, Clock, TogaiCustomers, default_clock
 
 from .._security import ASGIApp, Receive, Scope, Send
 from ._asgi import create_app
@@ -103,16 +103,14 @@ def togai_sandbox_url(
         running.app = None
 
 
-class _SkippedTime:
+class _SkippedTime(Clock):
     """Waits that return at once, and a pacing clock that counts them as time gone by."""
 
     def __init__(self) -> None:
         import threading
-        import time
 
         self._skipped = 0.0
         self._lock = threading.Lock()
-        self._monotonic = time.monotonic
 
     def sleep(self, seconds: float) -> None:
         with self._lock:
@@ -122,16 +120,13 @@ class _SkippedTime:
         self.sleep(seconds)
 
     def monotonic(self) -> float:
-        return self._monotonic() + self._skipped
+        return super().monotonic() + self._skipped
 
 
 @pytest.fixture
-def togai_instant_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def togai_instant_retries() -> Iterator[None]:
     """The SDK's waits (retry backoff, ``Retry-After``, ``max_requests_per_second``) return at
-    once; every retry still runs, and the pace counts a skipped wait as time gone by."""
-    from togai_customers import _client, _pacing  # the SDK's one place that waits, its clock
-
-    skipped = _SkippedTime()
-    monkeypatch.setattr(_client, "_sleep", skipped.sleep)
-    monkeypatch.setattr(_client, "_asleep", skipped.asleep)
-    monkeypatch.setattr(_pacing, "monotonic", skipped.monotonic)
+    once; every retry still runs, and the pace counts a skipped wait as time gone by (for every
+    client without a clock of its own: :func:`togai_customers.default_clock`)."""
+    with default_clock(_SkippedTime()):
+        yield

@@ -2,8 +2,10 @@
 
 :meth:`Sandbox.handle` takes a request as plain values (method, raw path, query string, headers,
 body bytes) and returns a :class:`Reply` (status, headers, body, or a connection drop). It routes
-by matching the request path against the ``path`` templates of the SDK's operation table, parses
-bodies with the SDK's strict wire parser and limits, and builds responses as the SDK's models.
+by matching the request path against the ``path`` templates of the SDK's operation table, hands
+the request to the row's ``from_wire`` (the SDK's strict wire parser and limits, as the REST
+adapter does), and builds responses as the SDK's models. Paginated rows page through one helper
+driven by the row's ``Paging`` (keyset paging, tokens signed by the sandbox).
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ from urllib.parse import parse_qsl, unquote
 
 import attrs
 
-from togai_customers._exceptions import RequestValidationError
-from togai_customers._models import (
+from togai_customers import (
     Account,
     AccountAlias,
     Address,
@@ -34,24 +35,18 @@ from togai_customers._models import (
     CreateCustomerResponse,
     Customer,
     CustomerContact,
-    CustomerPage,
     DeleteCustomerResponse,
     PaginationContext,
+    RequestValidationError,
     UpdateCustomerRequest,
 )
-from togai_customers._operations import (
-    CREATE_CUSTOMER,
-    CREATE_CUSTOMER_CONTACT,
-    DELETE_CUSTOMER,
-    GET_CUSTOMER,
-    LIST_CUSTOMERS,
+from togai_customers.spec import (
     OPERATIONS,
-    UPDATE_CUSTOMER,
+    Call,
+    Model,
     Operation,
     missing_rows,
 )
-from togai_customers._serde import parse_request, unstructure
-from togai_customers._validation import check
 
 from .._security import bearer_token, token_matches
 from ._faults import FaultPlan, RateLimiter
@@ -131,33 +126,23 @@ def _billing_address(address: Address) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _json_body(body: bytes) -> Any:
-    if not body.strip():
-        raise _Problem(400, "Request body is required: a JSON object")
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise _Problem(400, f"Request body is not valid JSON: {exc}"[:300]) from None
+#: The handler of each row, by row name: ``handler(sandbox, call) -> model`` (the call checked by
+#: the row's ``from_wire``: ``call.path_params``, ``call.query``, ``call.body``).
+_HANDLERS: dict[str, Callable[[Any, Call[Any]], Any]] = {}
 
 
-def _parse(body: bytes, cls: type[Any]) -> Any:
-    """Strict parse plus the spec's limits; 400 naming the camelCase field on any problem."""
-    try:
-        model = parse_request(_json_body(body), cls)
-        check(model, wire=True)
-    except RequestValidationError as exc:
-        raise _Problem(400, str(exc)[:500]) from None
-    return model
+def _wire(value: Any) -> Any:
+    """A model (or list of models) as its camelCase JSON form."""
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return value.to_dict() if isinstance(value, Model) else value
 
 
-Params = dict[str, Any]
-#: The handler of each row: ``handler(sandbox, url_params, request_model_or_None) -> model``.
-_HANDLERS: dict[str, Callable[[Any, Params, Any], Any]] = {}
+def _handles(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the handler of the row named ``name`` (checked against the table at import)."""
 
-
-def _handles(op: Operation[Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        _HANDLERS[op.name] = handler
+        _HANDLERS[name] = handler
         return handler
 
     return register
@@ -360,17 +345,14 @@ class Sandbox:
         op, path_text = self._route(method, path)
         q = query.decode("latin-1") if isinstance(query, bytes) else query
         given = dict(parse_qsl(q, keep_blank_values=True))
-        text = {
-            **path_text,
-            **{p.name: given[p.wire_name] for p in op.query_params if p.wire_name in given},
-        }
         try:
-            params = op.parse_params(text)
+            call: Call[Any] = op.from_wire(
+                path=path_text, query=given, body=body if op.request_type is not None else None
+            )
         except RequestValidationError as exc:
             raise _Problem(400, str(exc)[:500]) from None
-        request = None if op.request_type is None else _parse(body, op.request_type)
-        result = _HANDLERS[op.name](self, params, request)
-        return op.success_status, unstructure(result)
+        result = _HANDLERS[op.name](self, call)
+        return op.success_status, _wire(result)
 
     @staticmethod
     def _route(method: str, path: str) -> tuple[Operation[Any], dict[str, str]]:
@@ -396,6 +378,31 @@ class Sandbox:
             )
         raise _Problem(404, f"No such path: {path[:200]}")
 
+    def _page(self, call: Call[Any], read: Callable[[int, int], list[tuple[int, Any]]]) -> Any:
+        """The page a call of a paginated row asks for, as Togai pages (see the class docstring):
+        ``read(after, limit)`` gives up to ``limit`` ``(key, item)`` after the key ``after``."""
+        op, params = call.op, call.query
+        paging = op.paging
+        assert paging is not None
+        after, page_size = 0, op.param(paging.size).default or 1
+        token = params.get(paging.cursor)
+        if token is not None:
+            try:
+                after, page_size = self._tokens.decode(str(token))
+            except (InvalidToken, ValueError):
+                wire = op.param(paging.cursor).wire_name
+                raise _Problem(400, f"{wire}: invalid or expired token") from None
+        page_size = int(params.get(paging.size, page_size))
+        rows = read(after, page_size)
+        full = len(rows) == page_size  # keyset paging: a full page cannot know it is the last
+        fields: dict[str, Any] = {
+            paging.items: [item for _, item in rows],
+            paging.next_cursor: self._tokens.encode(rows[-1][0], page_size) if full else None,
+        }
+        if paging.context is not None:
+            fields[paging.context] = PaginationContext(page_size=page_size, sort_order="ASC")
+        return op.response_type(**fields)
+
     def _customer(self, customer_id: str) -> dict[str, Any]:
         doc = self._store.get_customer(customer_id)
         if doc is None:
@@ -404,8 +411,9 @@ class Sandbox:
 
     # Operations: one handler per row of the table ----------------------------------------------
 
-    @_handles(CREATE_CUSTOMER)
-    def _create_customer(self, _: Params, req: CreateCustomerRequest) -> CreateCustomerResponse:
+    @_handles("create_customer")
+    def _create_customer(self, call: Call[Any]) -> CreateCustomerResponse:
+        req: CreateCustomerRequest = call.body
         now = _now()
         customer = Customer(
             id=req.id,
@@ -419,44 +427,33 @@ class Sandbox:
             updated_at=now,
         )
         account = None if req.account is None else _account(req.account, customer)
-        doc = unstructure(customer)
+        doc = customer.to_dict()
         if req.settings:
-            doc["settings"] = unstructure(req.settings)
+            doc["settings"] = _wire(req.settings)
         try:
-            self._store.insert_customer(doc, None if account is None else unstructure(account))
+            self._store.insert_customer(doc, None if account is None else account.to_dict())
         except Conflict as exc:
             raise _Problem(409, str(exc)) from None
         return CreateCustomerResponse.from_customer(
             customer, settings=req.settings, account=account
         )
 
-    @_handles(LIST_CUSTOMERS)
-    def _list_customers(self, params: Params, _: None) -> CustomerPage:
-        paging = LIST_CUSTOMERS.paging
-        assert paging is not None
-        after, page_size = 0, LIST_CUSTOMERS.param(paging.size).default or 1
-        token = params.get(paging.cursor)
-        if token is not None:
-            try:
-                after, page_size = self._tokens.decode(token)
-            except (InvalidToken, ValueError):
-                wire = LIST_CUSTOMERS.param(paging.cursor).wire_name
-                raise _Problem(400, f"{wire}: invalid or expired token") from None
-        page_size = params.get(paging.size, page_size)
-        rows = self._store.page(after, page_size)
-        full = len(rows) == page_size  # keyset paging: a full page cannot know it is the last
-        return CustomerPage(
-            data=[Customer.from_dict(doc) for _, doc in rows],
-            next_token=self._tokens.encode(rows[-1][0], page_size) if full else None,
-            context=PaginationContext(page_size=page_size, sort_order="ASC"),
-        )
+    @_handles("list_customers")
+    def _list_customers(self, call: Call[Any]) -> Any:
+        def read(after: int, limit: int) -> list[tuple[int, Customer]]:
+            rows = self._store.page("customers", after, limit)
+            return [(key, Customer.from_dict(doc)) for key, doc in rows]
 
-    @_handles(GET_CUSTOMER)
-    def _get_customer(self, params: Params, _: None) -> Customer:
-        return Customer.from_dict(self._customer(params["customer_id"]))
+        return self._page(call, read)
 
-    @_handles(UPDATE_CUSTOMER)
-    def _update_customer(self, params: Params, req: UpdateCustomerRequest) -> Customer:
+    @_handles("get_customer")
+    def _get_customer(self, call: Call[Any]) -> Customer:
+        return Customer.from_dict(self._customer(call.path_params["customer_id"]))
+
+    @_handles("update_customer")
+    def _update_customer(self, call: Call[Any]) -> Customer:
+        req: UpdateCustomerRequest = call.body
+
         def change(doc: dict[str, Any]) -> dict[str, Any]:
             old = Customer.from_dict(doc)
             changes: dict[str, Any] = {"updated_at": max(_now(), old.updated_at + _ONE_MS)}
@@ -467,29 +464,28 @@ class Sandbox:
             if req.address is not None:
                 changes["address"] = req.address
                 changes["billing_address"] = _billing_address(req.address)
-            new: dict[str, Any] = unstructure(attrs.evolve(old, **changes))
+            new: dict[str, Any] = attrs.evolve(old, **changes).to_dict()
             if "settings" in doc:
                 new["settings"] = doc["settings"]
             return new
 
-        customer_id = params["customer_id"]
+        customer_id = call.path_params["customer_id"]
         doc = self._store.modify_customer(customer_id, change)
         if doc is None:
             raise _not_found(customer_id)
         return Customer.from_dict(doc)
 
-    @_handles(DELETE_CUSTOMER)
-    def _delete_customer(self, params: Params, _: None) -> DeleteCustomerResponse:
-        customer_id = params["customer_id"]
+    @_handles("delete_customer")
+    def _delete_customer(self, call: Call[Any]) -> DeleteCustomerResponse:
+        customer_id = call.path_params["customer_id"]
         if not self._store.delete_customer(customer_id):
             raise _not_found(customer_id)
         return DeleteCustomerResponse(success=True)
 
-    @_handles(CREATE_CUSTOMER_CONTACT)
-    def _create_customer_contact(
-        self, params: Params, req: CreateCustomerContactRequest
-    ) -> CustomerContact:
-        customer_id = params["customer_id"]
+    @_handles("create_customer_contact")
+    def _create_customer_contact(self, call: Call[Any]) -> CustomerContact:
+        req: CreateCustomerContactRequest = call.body
+        customer_id = call.path_params["customer_id"]
         self._customer(customer_id)
         username = req.preferred_username or self._generate_username(req.name)
         contact = CustomerContact(
@@ -505,7 +501,7 @@ class Sandbox:
         )
         # The password is accepted but never stored or returned.
         try:
-            stored = self._store.insert_contact(customer_id, unstructure(contact))
+            stored = self._store.insert_contact(customer_id, contact.to_dict())
         except Conflict as exc:
             raise _Problem(409, str(exc)) from None
         if not stored:
@@ -523,6 +519,9 @@ class Sandbox:
 _ONE_MS = timedelta(milliseconds=1)
 
 missing_rows(_HANDLERS, "sandbox handler in togai_customers_server.sandbox.Sandbox", OPERATIONS)
+_unknown = set(_HANDLERS) - {op.name for op in OPERATIONS}
+if _unknown:
+    raise ImportError(f"sandbox handlers for no row of the table: {', '.join(sorted(_unknown))}")
 
 
 def _account(req: CreateAccountRequest, customer: Customer) -> Account:

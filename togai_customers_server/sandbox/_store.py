@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS contacts (
 """
 
 
+_PAGED = frozenset({"customers", "accounts", "contacts"})
+
+
 class Conflict(Exception):
     """A unique key is already taken; the message is the API's error message."""
 
@@ -133,14 +136,25 @@ class Store:
             cur = conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
             return cur.rowcount == 1
 
-    def page(self, after_seq: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
-        """Up to ``limit`` customers created after ``after_seq``, oldest first."""
+    def page(
+        self, table: str, after: int, limit: int, *, customer_id: str | None = None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Up to ``limit`` rows of ``table`` (``customers``, ``accounts`` or ``contacts``) stored
+        after the one whose key (SQLite ``rowid``, which only grows) is ``after``, oldest first,
+        as ``(key, doc)``; ``customer_id`` keeps those of one customer (not for customers)."""
+        if table not in _PAGED:
+            raise ValueError(f"no table {table!r}")
+        sql = f"SELECT t.rowid, t.doc FROM {table} t"  # noqa: S608 - the table name is checked
+        args: list[Any] = []
+        if customer_id is not None:
+            sql += " JOIN customers c ON c.seq = t.customer_seq WHERE c.id = ? AND"
+            args.append(customer_id)
+        else:
+            sql += " WHERE"
+        sql += " t.rowid > ? ORDER BY t.rowid LIMIT ?"
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT seq, doc FROM customers WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after_seq, limit),
-            ).fetchall()
-        return [(seq, _load(doc)) for seq, doc in rows]
+            rows = self._conn.execute(sql, (*args, after, limit)).fetchall()
+        return [(key, _load(doc)) for key, doc in rows]
 
     # Accounts and contacts -------------------------------------------------------------------
 
