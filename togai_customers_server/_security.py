@@ -105,16 +105,29 @@ def token_matches(given: str | None, expected: str) -> bool:
 
 
 class BearerTokenMiddleware:
-    """Pure-ASGI guard: HTTP requests under ``prefixes`` need ``Bearer <token>``; else 401 JSON."""
+    """Pure-ASGI guard: HTTP requests under ``prefixes`` need ``Bearer <token>``; else 401 JSON.
 
-    def __init__(self, app: ASGIApp, token: str, prefixes: tuple[str, ...] = ("/",)) -> None:
+    ``on_refused`` is called with the scope of each request it refuses, before the 401 (the MCP
+    server logs a refused request that names a session there).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        token: str,
+        prefixes: tuple[str, ...] = ("/",),
+        on_refused: Callable[[Scope], None] | None = None,
+    ) -> None:
         self.app = app
         self._token = token
         self._prefixes = prefixes
+        self._on_refused = on_refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         guarded = scope["type"] == "http" and scope["path"].startswith(self._prefixes)
         if guarded and not token_matches(bearer_token(scope.get("headers", [])), self._token):
+            if self._on_refused is not None:
+                self._on_refused(scope)
             body = json.dumps({"message": "Missing or invalid bearer token."}).encode()
             await send(
                 {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -166,7 +167,7 @@ async def test_the_cap_refuses_new_sessions_until_one_ends(
     togai_async_client: AsyncTogaiCustomers, caplog: pytest.LogCaptureFixture
 ) -> None:
     """--max-sessions 3: a 4th initialize is 503 (nothing kept); DELETE /mcp ends one, which
-    makes room for exactly one more; the ids are distinct 128-bit hex strings."""
+    makes room for exactly one more; the ids are distinct random (version 4) UUIDs in hex."""
     caplog.set_level(logging.WARNING, logger=SDK_LOGGER)
     async with _endpoint(ServeOptions(max_sessions=3), togai_async_client) as mcp:
         opened = [await mcp.open() for _ in range(3)]
@@ -183,7 +184,9 @@ async def test_the_cap_refuses_new_sessions_until_one_ends(
     assert still == [200, 200]
     ids = [sid for _, sid in opened] + [again[0][1]]
     assert len(set(ids)) == 4
-    assert all(sid is not None and len(sid) == 32 and int(sid, 16) >= 0 for sid in ids)
+    assert all(
+        sid is not None and len(sid) == 32 and uuid.UUID(hex=sid).version == 4 for sid in ids
+    )
     assert "Refusing to open a new session" in caplog.text
 
 

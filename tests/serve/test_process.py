@@ -15,6 +15,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from togai_customers_server.sandbox import Sandbox
+from togai_customers_server.serve import GRACEFUL_SHUTDOWN_SECONDS
 
 from ._serve_support import free_ports, rest_client, serve_process, wait_until_listening
 
@@ -37,6 +38,25 @@ def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, str, f
     proc.send_signal(sig)
     out, _ = proc.communicate(timeout=15)
     return proc.returncode, out, time.monotonic() - started
+
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+def _open_session(url: str, headers: dict[str, str]) -> dict[str, str]:
+    """A 2025-11-25 session opened by hand; the headers naming it (without the credential)."""
+    params = {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "by-hand", "version": "1"},
+    }
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}
+    opened = httpx2.post(url, json=body, headers=MCP_HEADERS | headers, timeout=10.0)
+    assert opened.status_code == 200, opened.text
+    return MCP_HEADERS | {
+        "Mcp-Session-Id": opened.headers["mcp-session-id"],
+        "MCP-Protocol-Version": "2025-11-25",
+    }
 
 
 @contextmanager
@@ -86,7 +106,9 @@ async def test_serve_sandbox_shares_state_between_rest_and_mcp() -> None:
 
 
 async def test_serve_with_a_server_token_guards_both_surfaces() -> None:
-    """--server-token: REST and MCP answer 401 without it and work with it; SIGTERM exits 0."""
+    """--server-token: REST and MCP answer 401 without it and work with it; a session's id sent
+    with another token (or none) is 401 and logged, neither token shown; SIGTERM with the
+    session still open exits 0 without waiting out the graceful period."""
     token = "tok-" + "x" * 20
     with _serve_sandbox("--server-token", token) as (proc, rest, mcp_port):
         with rest_client(rest) as http:
@@ -108,9 +130,27 @@ async def test_serve_with_a_server_token_guards_both_surfaces() -> None:
             ) as agent,
         ):
             assert len((await agent.list_tools()).tools) == 6
-        code, out, _ = _stop(proc, signal.SIGTERM)
-    assert code == 0
-    assert token not in out
+        url = f"http://127.0.0.1:{mcp_port}/mcp"
+        session = _open_session(url, headers)
+        ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+        stolen = [
+            httpx2.post(url, json=ping, headers=session | extra, timeout=10.0).status_code
+            for extra in ({"Authorization": "Bearer tok-guessed-0000"}, {}, headers)
+        ]
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)  # the session is still open
+        out, err = proc.communicate(timeout=15)
+        seconds = time.monotonic() - started
+    assert stolen == [401, 401, 200]
+    assert proc.returncode == 0, err
+    assert seconds < GRACEFUL_SHUTDOWN_SECONDS
+    refusals = [line for line in err.splitlines() if "Refused a request for MCP session" in line]
+    assert len(refusals) == 2, err
+    assert all(line.startswith("WARNING: ") for line in refusals)
+    assert session["Mcp-Session-Id"] not in err  # a prefix names it, not the whole id
+    assert session["Mcp-Session-Id"][:8] in refusals[0]
+    for secret in (token, "tok-guessed"):
+        assert secret not in out + err
 
 
 async def test_serve_read_only_guards_both_surfaces(

@@ -52,7 +52,7 @@ from .._security import (
 )
 from .._settings import ServeOptions, exposed_operations, options_from_env
 from ._confirm import Confirmation, PendingQuestions, needs_confirmation
-from ._sessions import CallerBinding, McpHttpApp
+from ._sessions import CallerBinding, McpHttpApp, log_refused_session
 from ._tools import ToolSpec, error_result, error_text, success_result
 
 __all__ = [
@@ -369,7 +369,10 @@ def create_mcp_app(
         app = CallerBinding(app, "forward-auth")
     elif options.server_token:
         app = BearerTokenMiddleware(
-            CallerBinding(app, "server-token"), options.server_token, prefixes=(MCP_PATH,)
+            CallerBinding(app, "server-token"),
+            options.server_token,
+            prefixes=(MCP_PATH,),
+            on_refused=log_refused_session,
         )
     pending = mcp_server.pending if isinstance(mcp_server, _TogaiServer) else PendingQuestions()
     return McpHttpApp(app, pending, stateless=stateless)

@@ -1,7 +1,7 @@
 """MCP sessions over HTTP: who owns one, and stopping without waiting on a person.
 
 The sessions themselves are the mcp SDK's (``StreamableHTTPSessionManager``): their ids, the idle
-timeout, the cap, 404 for an unknown id, ``DELETE``. Two pieces are ours:
+timeout, the cap, 404 for an unknown id, ``DELETE``. Three pieces are ours:
 
 * :class:`CallerBinding` tells the SDK who the caller is when the credential is ours (a server
   token, or a forwarded Togai key) rather than an OAuth token the SDK verified: it marks the
@@ -10,6 +10,8 @@ timeout, the cap, 404 for an unknown id, ``DELETE``. Two pieces are ours:
   another credential (or none) answers 404, as for an unknown id, and the SDK logs a warning.
   An OAuth layer that puts its own ``AuthenticatedUser`` in the scope (the SDK's
   ``BearerAuthBackend``) is left alone, so a session is then bound to the token's subject.
+* :func:`log_refused_session`: with a server token, a request with another token (or none) is
+  answered 401 before any session is looked at; when it names a session it is logged too.
 * :class:`McpHttpApp` is the ASGI app ``create_mcp_app`` returns: the endpoint, plus
   :meth:`McpHttpApp.close` for the process that is stopping (``togai-customers serve`` calls it
   on Ctrl-C / SIGTERM). It ends every wait for a person's answer at once (the waiting call
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
@@ -29,7 +32,9 @@ from mcp.server.auth.provider import AccessToken
 from .._security import ASGIApp, Receive, Scope, Send, bearer_token
 from ._confirm import PendingQuestions
 
-__all__ = ["CallerBinding", "McpHttpApp"]
+__all__ = ["CallerBinding", "McpHttpApp", "log_refused_session"]
+
+logger = logging.getLogger("togai_customers_server.mcp")
 
 
 class CallerBinding:
@@ -61,6 +66,23 @@ class CallerBinding:
                 token = AccessToken(token=who, client_id=self.kind, scopes=[], subject=who)
                 scope = {**scope, "user": AuthenticatedUser(token)}
         await self.app(scope, receive, send)
+
+
+def log_refused_session(scope: Scope) -> None:
+    """A request refused for a missing or wrong server token: logged when it names a session
+    (someone holding a session's id without the token that opened it).
+
+    Only the id's first 8 characters are logged, enough to find the session in the SDK's own
+    log lines; the credential never is.
+    """
+    for name, value in scope.get("headers", []):
+        if name == b"mcp-session-id":
+            session = value.decode("latin-1")[:8]
+            logger.warning(
+                "Refused a request for MCP session %s...: missing or invalid server token",
+                session,
+            )
+            return
 
 
 class McpHttpApp:
