@@ -163,6 +163,43 @@ async def test_an_idle_session_expires_and_a_used_one_does_not(
     assert _messages(expired)[0]["error"]["message"] == "Session not found"
 
 
+class SlowPerson(Person):
+    """A person who takes ``seconds`` to answer."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__("accept")
+        self.seconds = seconds
+
+    async def __call__(self, ctx: Any, params: Any) -> Any:
+        await anyio.sleep(self.seconds)
+        return await super().__call__(ctx, params)
+
+
+@pytest.mark.waits
+async def test_a_question_waiting_longer_than_the_idle_time_keeps_its_session(
+    togai_sandbox_url: str, togai_async_client: AsyncTogaiCustomers, togai_sandbox: Sandbox
+) -> None:
+    """--session-idle 0.5 and a person who takes 1.5 s to accept: the waiting call counts as a
+    request, so the session outlives it, the delete goes through and the session still works."""
+    await togai_async_client.create_customer(
+        id="slow", name="Slow Inc", primary_email="b@x.io", address={}
+    )
+    person = SlowPerson(1.5)
+    options = ServeOptions(base_url=togai_sandbox_url, api_key="test", session_idle=0.5)
+    with asgi_in_thread(create_mcp_app(options)) as base:
+        async with (
+            streamable_http_client(base + "/mcp") as (read, write),
+            ClientSession(read, write, elicitation_callback=person) as session,
+        ):
+            await session.initialize()
+            deleted = await session.call_tool("delete-customer", {"customer_id": "slow"})
+            after = await session.call_tool("list-customers", {})
+    assert not deleted.is_error, text_of(deleted)
+    assert deleted.structured_content == {"success": True}
+    assert not after.is_error, text_of(after)
+    assert [r.path for r in togai_sandbox.requests if r.method == "DELETE"] == ["/customers/slow"]
+
+
 async def test_the_cap_refuses_new_sessions_until_one_ends(
     togai_async_client: AsyncTogaiCustomers, caplog: pytest.LogCaptureFixture
 ) -> None:
