@@ -84,7 +84,10 @@ class ClientConfig:
         if not key:
             raise MissingAPIKeyError()
         url = (base_url or env.get(_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
-        if not url.startswith(("http://", "https://")):
+        scheme, sep, rest = url.partition("://")
+        if sep and scheme.lower() in ("http", "https"):
+            url = f"{scheme.lower()}://{rest}"  # schemes are case-insensitive (RFC 3986 3.1)
+        else:
             raise TogaiError(f"base_url must start with http:// or https:// (got {url!r})")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise TogaiError(f"max_retries must be an integer >= 0 (got {max_retries!r})")

@@ -37,6 +37,14 @@ def test_env_supplies_key_and_base_url(cls, monkeypatch):
     assert client._headers["Authorization"] == "Bearer env-key"
 
 
+def test_a_scheme_in_capitals_is_a_scheme(togai_sandbox_url):
+    """URL schemes are case-insensitive (RFC 3986 3.1): HTTP:// is taken, and spelt http://."""
+    url = togai_sandbox_url.replace("http://", "HTTP://")
+    with TogaiCustomers(api_key=API_KEY, base_url=url) as client:
+        assert client.base_url == togai_sandbox_url
+        assert client.list_customers().data == []
+
+
 def test_default_base_url_is_production():
     """Without TOGAI_BASE_URL the client talks to https://api.togai.com."""
     assert TogaiCustomers(api_key="k").base_url == DEFAULT_BASE_URL == "https://api.togai.com"
