@@ -134,6 +134,40 @@ async def test_plain_client_session_is_asked_and_deletes_on_accept(
     assert [c.id async for c in togai_async_client.list_customers()] == ["keep-me"]
 
 
+async def test_a_2026_call_opens_no_session_on_a_server_with_sessions(
+    togai_async_client: AsyncTogaiCustomers,
+) -> None:
+    """Sessions on (the default): a 2026-07-28 tools/call (docs/mcp.md's curl) is answered with
+    no Mcp-Session-Id, so a balancer has nothing to stick to. A 2025-11-25 call without a session
+    is 400 (it must initialize first); the id the SDK's answer names was never kept (404)."""
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    body = _call("list-customers", {"page_size": 5})
+    modern = {
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": "list-customers",
+    }
+    async with _endpoint(ServeOptions(), togai_async_client) as mcp:
+        answers = [
+            await mcp.http.post(
+                URL, json=body | {"params": body["params"] | {"_meta": meta}}, headers=MCP | modern
+            )
+            for _ in range(2)
+        ]
+        legacy = await mcp.http.post(URL, json=body, headers=MCP)
+        named = await mcp.send(legacy.headers.get("mcp-session-id", "none"), PING)
+    assert [r.status_code for r in answers] == [200, 200]
+    assert [r.headers.get("mcp-session-id") for r in answers] == [None, None]
+    (result,) = [m["result"] for m in _messages(answers[0]) if "result" in m]
+    assert result["structuredContent"]["data"] == []
+    assert legacy.status_code == 400
+    assert _messages(legacy)[0]["error"]["message"] == "Bad Request: Missing session ID"
+    assert named.status_code == 404
+
+
 # Bounds: expiry, the cap, DELETE, unknown ids ------------------------------------------------
 
 
