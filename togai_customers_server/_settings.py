@@ -27,7 +27,7 @@ _FORWARDED_KEY = "forwarded-per-request"
 #: Seconds an idle MCP session is kept (30 minutes, the mcp SDK's default too).
 DEFAULT_SESSION_IDLE = 30 * 60.0
 #: Open MCP sessions at most, per process. An idle session holds about 40 KiB (benchmark 5:
-#: 10,000 took 366 MiB), so this bounds a flood of ``initialize`` calls at about 40 MiB; the
+#: 10,000 took 365 MiB), so this bounds a flood of ``initialize`` calls at about 40 MiB; the
 #: mcp SDK's own default, 10,000, would allow 0.4 GB.
 DEFAULT_MAX_SESSIONS = 1_000
 
