@@ -81,8 +81,10 @@ async def test_two_processes_200_concurrent_writes_one_file(
     with passwords: one parseable line per write, each naming its process's caller; no API
     key, token or password in the file."""
     with _serving(togai_sandbox_url, audit_file, TOKENS) as ports:
-        limits = httpx.Limits(max_connections=200)
-        async with httpx.AsyncClient(timeout=30.0, limits=limits) as http:
+        # 200 requests in flight at once, over 64 connections (200 new connections at once on
+        # a loaded 2-core machine overflowed the listen backlog: resets, not the test's point).
+        limits = httpx.Limits(max_connections=64)
+        async with httpx.AsyncClient(timeout=60.0, limits=limits) as http:
             answers = await asyncio.gather(
                 *(
                     _post(http, ports[i % 2], TOKENS[i % 2], "/v1/customers", _customer(f"c{i}"))
