@@ -80,6 +80,9 @@ class ServeOptions:
     #: Most MCP sessions open at once; past it, opening one answers 503 (env
     #: TOGAI_MAX_SESSIONS).
     max_sessions: int = attrs.field(default=DEFAULT_MAX_SESSIONS, validator=_positive)
+    #: File the audit trail is appended to, one JSON line per write (env TOGAI_AUDIT_LOG);
+    #: None sends the lines to the ``togai_customers.audit`` logger.
+    audit_log: str | None = None
 
     def has_upstream_key(self) -> bool:
         """Whether calls upstream can be authenticated: a key (or TOGAI_API_KEY), or callers'."""
@@ -166,7 +169,7 @@ def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
     (true/false), ``TOGAI_TOOLS`` (comma-separated tool names), ``TOGAI_ALLOW_UNCONFIRMED_DELETES``
     (true/false), ``TOGAI_HOST`` (the address the server is bound to; a non-loopback one turns
     off the MCP endpoint's loopback-only Host check), ``TOGAI_STATELESS`` (true/false),
-    ``TOGAI_SESSION_IDLE`` (seconds) and ``TOGAI_MAX_SESSIONS``.
+    ``TOGAI_SESSION_IDLE`` (seconds), ``TOGAI_MAX_SESSIONS`` and ``TOGAI_AUDIT_LOG`` (a file).
     """
     env = os.environ if environ is None else environ
     defaults = ServeOptions()
@@ -184,4 +187,5 @@ def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
         stateless=_env_bool(env, "TOGAI_STATELESS"),
         session_idle=_env_number(env, "TOGAI_SESSION_IDLE", float, defaults.session_idle),
         max_sessions=_env_number(env, "TOGAI_MAX_SESSIONS", int, defaults.max_sessions),
+        audit_log=env.get("TOGAI_AUDIT_LOG", "").strip() or None,
     )

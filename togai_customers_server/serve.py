@@ -69,6 +69,15 @@ def check_options(options: ServeOptions) -> None:
         raise ServeError(
             "--server-token and --forward-auth both use the Authorization header: pick one."
         )
+    if options.audit_log is not None:
+        from ._audit import audit_log_for
+
+        try:
+            audit_log_for(options.audit_log)  # opened once, now: a bad path fails before serving
+        except OSError as exc:
+            raise ServeError(
+                f"Cannot open the audit log {options.audit_log}: {exc.strerror}."
+            ) from None
     try:
         check_bind(
             options.host,
@@ -228,6 +237,8 @@ def _describe(options: ServeOptions, out: TextIO, *, sandbox_key: bool = False) 
         storage = options.sandbox_db or "in memory"
         lines.append(f"  Sandbox      {_url(options.host, options.sandbox_port)} ({storage})")
     lines.append(f"  Upstream     {upstream}")
+    if options.audit_log:
+        lines.append(f"  Audit log    {options.audit_log} (one JSON line per write)")
     if options.server_token:
         lines.append("  Auth         bearer token required (TOGAI_SERVER_TOKEN)")
     elif options.forward_auth:

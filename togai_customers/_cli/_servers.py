@@ -218,6 +218,19 @@ _MaxSessions = Annotated[
 ]
 
 
+_AuditLog = Annotated[
+    str | None,
+    typer.Option(
+        "--audit-log",
+        envvar="TOGAI_AUDIT_LOG",
+        metavar="FILE",
+        show_default=False,
+        help="Append one JSON line per write (create, update, delete, add contact) to FILE; "
+        "without it the lines go to the togai_customers.audit logger.",
+    ),
+]
+
+
 def _sessions(stateless: bool, session_idle: float, max_sessions: int) -> dict[str, Any]:
     return {"stateless": stateless, "session_idle": session_idle, "max_sessions": max_sessions}
 
@@ -300,6 +313,7 @@ def _register_serve(app: typer.Typer) -> None:
         stateless: _Stateless = False,
         session_idle: _SessionIdle = 1800.0,
         max_sessions: _MaxSessions = 1_000,
+        audit_log: _AuditLog = None,
     ) -> None:
         """Run the REST adapter (8080) and the MCP server (9090) in one process; Ctrl-C stops.
 
@@ -325,6 +339,7 @@ def _register_serve(app: typer.Typer) -> None:
                 sandbox_db=sandbox_db,
                 **_safety(read_only, tools, allow_unconfirmed_deletes),
                 **_sessions(stateless, session_idle, max_sessions),
+                audit_log=audit_log,
             )
         )
 
@@ -353,6 +368,7 @@ def _register_mcp(app: typer.Typer) -> None:
         stateless: _Stateless = False,
         session_idle: _SessionIdle = 1800.0,
         max_sessions: _MaxSessions = 1_000,
+        audit_log: _AuditLog = None,
     ) -> None:
         """Run only the MCP server: streamable HTTP at http://HOST:PORT/mcp, or --stdio.
 
@@ -375,6 +391,7 @@ def _register_mcp(app: typer.Typer) -> None:
             sandbox_db=sandbox_db,
             **_safety(read_only, tools, allow_unconfirmed_deletes),
             **_sessions(stateless, session_idle, max_sessions),
+            audit_log=audit_log,
         )
         if not stdio:
             _run_serve(options)

@@ -48,6 +48,7 @@ __all__ = [
     "CONFIRM_SCHEMA",
     "Confirmation",
     "PendingQuestions",
+    "answer_of",
     "needs_confirmation",
 ]
 
@@ -132,6 +133,16 @@ def _can_show_a_form(ctx: ServerRequestContext[Any, Any]) -> bool:
     return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
+def answer_of(answer: object) -> str:
+    """The person's answer for the audit trail: accepted (with ``confirm: true``), declined
+    (declined, did not tick, or sent no form) or cancelled."""
+    if not isinstance(answer, ElicitResult):
+        return "declined"
+    if answer.action == "accept":
+        return "accepted" if (answer.content or {}).get("confirm") is True else "declined"
+    return "cancelled" if answer.action == "cancel" else "declined"
+
+
 def judge(answer: object) -> CallToolResult | None:
     """None when the person accepted with ``confirm: true``; else the refusal to return."""
     if not isinstance(answer, ElicitResult):
@@ -190,6 +201,9 @@ class Confirmation:
         self.arguments = arguments
         self.client = client
         self.pending = pending if pending is not None else PendingQuestions()
+        #: What came of asking, for the audit trail: ``accepted``, ``declined``, ``cancelled``
+        #: or ``not_asked`` (not yet, or the question could not be asked).
+        self.answer = "not_asked"
 
     async def message(self) -> str:
         """The question, naming what goes (fetched first; a TogaiError if it cannot be)."""
@@ -205,7 +219,9 @@ class Confirmation:
         """None: confirmed, go on. Otherwise what to return: the question or a refusal."""
         modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
         if modern and params.input_responses and CONFIRM_KEY in params.input_responses:
-            return judge(params.input_responses[CONFIRM_KEY])  # the retry, with the answer
+            response = params.input_responses[CONFIRM_KEY]  # the retry, with the answer
+            self.answer = answer_of(response)
+            return judge(response)
         message = await self.message()
         # A legacy client over stateless HTTP (--stateless) has no back-channel, nor the
         # capabilities of its handshake (each POST is a session of its own): check it first.
@@ -228,5 +244,7 @@ class Confirmation:
                 f"({exc.error.message}); {_OPT_OUT}."
             )
         if wait.cancelled_caught:
+            self.answer = "cancelled"  # by the server stopping, not by the person
             return error_result(STOPPING)
+        self.answer = answer_of(answer)
         return judge(answer)

@@ -40,6 +40,15 @@ from togai_customers import (
 )
 from togai_customers.spec import Operation, constraints_of
 
+from .._audit import (
+    AuditedWrite,
+    Caller,
+    audit_log_for,
+    caller_mode,
+    caller_of,
+    is_write,
+    target_of,
+)
 from .._security import (
     ASGIApp,
     BearerTokenMiddleware,
@@ -156,6 +165,17 @@ class _Refusal(Exception):
     """A call refused before it reached Togai; the text goes to the agent as an error result."""
 
 
+def _not_confirmed(audit: AuditedWrite, asked: object, answer: str) -> None:
+    """The line of a destructive call that did not go ahead: the question went out (no line
+    yet: the retry with the answer gets it), or the call was refused unconfirmed."""
+    if isinstance(asked, InputRequiredResult):
+        audit.skip()
+    elif answer == "not_asked":
+        audit.refused("cannot_confirm", None)  # no way to ask this client
+    else:
+        audit.refused("not_confirmed", None)
+
+
 class _TogaiServer(Server[_State]):
     """mcp's ``Server``, knowing the confirmation questions it waits on (so that the HTTP app
     can end those waits when the process stops; see :class:`McpHttpApp`)."""
@@ -183,9 +203,27 @@ def create_mcp_server(
     confirm = not options.allow_unconfirmed_deletes
     specs = {op.tool_name: ToolSpec.of(op, confirmed=confirm) for op in rows}
     hidden = {op.tool_name for op in OPERATIONS} - set(specs)
+    by_tool = {op.tool_name: op for op in OPERATIONS}
     tools = [spec.tool for spec in specs.values()]
     forward_auth = options.forward_auth
     pending = PendingQuestions()
+    audit_log = audit_log_for(options.audit_log)
+    mode = caller_mode(server_token=options.server_token, forward_auth=forward_auth)
+
+    def caller(ctx: Ctx) -> Caller:
+        request = ctx.request
+        if request is None:  # stdio (or in memory): no HTTP request, no credential
+            return Caller(kind="stdio")
+        return caller_of(request.scope.get("user"), request.headers, mode=mode)
+
+    def audited(ctx: Ctx, op: Operation[Any], arguments: dict[str, Any] | None) -> AuditedWrite:
+        target = target_of(op, arguments or {})
+        return AuditedWrite(audit_log, surface="mcp", op=op, target=target, caller=caller(ctx))
+
+    def _refuse_hidden(params: CallToolRequestParams, audit: AuditedWrite) -> None:
+        """A write tool the operator left out: refused as read-only, or not offered."""
+        if is_write(audit.op):
+            audit.refused("read_only" if options.read_only else "not_offered", 403)
 
     def resolve_client(ctx: Ctx) -> AsyncTogaiCustomers:
         state = ctx.lifespan_context
@@ -210,23 +248,48 @@ def create_mcp_server(
         return None if spec is None else spec.tool.input_schema
 
     async def run(ctx: Ctx, spec: ToolSpec, params: CallToolRequestParams) -> Any:
+        if not is_write(spec.op):
+            return await _run(ctx, spec, params, None)
+        audit = audited(ctx, spec.op, params.arguments)
+        try:
+            result = await _run(ctx, spec, params, audit)
+        except BaseException as exc:  # a bug or a cancellation: the line still goes out
+            audit.failed(exc)
+            raise
+        return result
+
+    async def _run(
+        ctx: Ctx, spec: ToolSpec, params: CallToolRequestParams, audit: AuditedWrite | None
+    ) -> Any:
         try:
             arguments, call = spec.parse(params.arguments)  # every check; nothing sent yet
         except RequestValidationError as exc:
+            if audit is not None:
+                audit.failed(exc)
             return error_result(error_text(spec.op, exc, {}))
         try:
             client = resolve_client(ctx)
             if confirm and needs_confirmation(spec.op):
                 confirmation = Confirmation(spec.op, call, arguments, client, pending)
                 asked = await confirmation.ask(ctx, params)
+                if audit is not None:
+                    audit.confirmation = confirmation.answer
                 if asked is not None:
+                    if audit is not None:
+                        _not_confirmed(audit, asked, confirmation.answer)
                     return asked
             raw = await client.send(call)
             data: dict[str, Any] = raw.parse().to_dict()
         except TogaiError as exc:
+            if audit is not None:
+                audit.failed(exc)
             return error_result(error_text(spec.op, exc, arguments))
         except _Refusal as exc:
+            if audit is not None:
+                audit.skip()  # no credential: no caller to name (as a 401 on REST)
             return error_result(str(exc))
+        if audit is not None:
+            audit.done(raw.request_id)
         return success_result(data)
 
     async def call_tool(
@@ -234,6 +297,8 @@ def create_mcp_server(
     ) -> CallToolResult | InputRequiredResult:
         spec = specs.get(params.name)
         if spec is None:
+            if params.name in hidden:
+                _refuse_hidden(params, audited(ctx, by_tool[params.name], params.arguments))
             offered = ", ".join(specs) or "no tools"
             why = (
                 "is not available on this server (its operator limited it with --read-only "

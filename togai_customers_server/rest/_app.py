@@ -16,11 +16,13 @@ from litestar.types import HTTPScope, Message, Receive, Scope, Send
 from togai_customers import AsyncTogaiCustomers, MissingAPIKeyError, configure_logging_from_env
 from togai_customers.spec import READ_METHODS
 
+from .._audit import AuditedWrite, AuditLog, audit_log_for, caller_mode, caller_of, rest_write_of
+from .._audit import target_of as audit_target
 from .._security import BearerTokenMiddleware
 from .._settings import ServeOptions, options_from_env
 from ._errors import exception_handlers
 from ._openapi import add_component_schemas, openapi_config, operation_class
-from ._routes import URL_NAMES, RestState, health_handlers, operation_handlers
+from ._routes import URL_NAMES, RestState, body_fields, health_handlers, operation_handlers
 
 __all__ = ["RestApp", "create_rest_app", "options_from_env"]
 
@@ -40,11 +42,37 @@ READ_ONLY_MESSAGE = (
 )
 
 
-class ReadOnlyGuard:
-    """Pure ASGI: a non-GET request under ``/v1`` gets 403 before routing or any upstream call."""
+#: Bytes of a refused request's body read to find its audit target (an id is far shorter).
+_TARGET_BODY_LIMIT = 64 * 1024
 
-    def __init__(self, app: Any) -> None:
+
+async def _read_body(receive: Any, limit: int = _TARGET_BODY_LIMIT) -> bytes | None:
+    """The request body, or None past ``limit`` bytes (then no target is taken from it)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+class ReadOnlyGuard:
+    """Pure ASGI: a non-GET request under ``/v1`` gets 403 before routing or any upstream call.
+
+    A refused write route is audited (``audit``, callers named by ``caller_mode``).
+    """
+
+    def __init__(self, app: Any, audit: AuditLog | None = None, caller_mode: str = "open") -> None:
         self.app = app
+        self.audit = audit
+        self.caller_mode = caller_mode
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["method"] in SAFE_METHODS or not str(scope["path"]).startswith(
@@ -52,6 +80,18 @@ class ReadOnlyGuard:
         ):
             await self.app(scope, receive, send)
             return
+        write = rest_write_of(scope["method"], str(scope["path"]))
+        if write is not None and self.audit is not None:
+            op, path = write
+            headers = scope.get("headers", [])
+            body = await _read_body(receive) if op.request_type is not None else None
+            AuditedWrite(
+                self.audit,
+                surface="rest",
+                op=op,
+                target=audit_target(op, {**path, **body_fields(body)}),
+                caller=caller_of(scope.get("user"), headers, mode=self.caller_mode),
+            ).refused("read_only", 403)
         body = json.dumps({"message": READ_ONLY_MESSAGE}).encode()
         await send(
             {
@@ -99,12 +139,14 @@ class RestApp(Litestar):
         *args: Any,
         server_token: str | None = None,
         read_only: bool = False,
+        audit: AuditLog | None = None,
+        caller_mode: str = "open",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         routed: Any = super().__call__
         if read_only:
-            routed = ReadOnlyGuard(routed)
+            routed = ReadOnlyGuard(routed, audit, caller_mode)
         self._entry: Any = (
             routed
             if server_token is None
@@ -190,7 +232,9 @@ def create_rest_app(
     if client is None and not opts.has_upstream_key():
         raise MissingAPIKeyError("pass options.api_key, or enable forward_auth")
     configure_logging_from_env(logger)  # the access log, as the SDK does its request log
-    state = RestState(forward_auth=opts.forward_auth, client=client)
+    mode = caller_mode(server_token=opts.server_token, forward_auth=opts.forward_auth)
+    audit = audit_log_for(opts.audit_log)
+    state = RestState(forward_auth=opts.forward_auth, client=client, audit=audit, caller_mode=mode)
     authenticated = bool(opts.server_token or opts.forward_auth)
     app = RestApp(
         route_handlers=[
@@ -206,6 +250,8 @@ def create_rest_app(
         logging_config=None,
         server_token=opts.server_token,
         read_only=opts.read_only,
+        audit=audit,
+        caller_mode=mode,
     )
     app.state["togai_rest"] = state
     add_component_schemas(app.openapi_schema)

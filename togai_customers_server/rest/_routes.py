@@ -10,6 +10,7 @@ the row (``_openapi``), not from the handler's signature.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -19,13 +20,14 @@ import attrs
 import httpx
 from litestar import Request, Response, get
 from litestar.enums import HttpMethod
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.handlers import HTTPRouteHandler, route
 from litestar.openapi.datastructures import ResponseSpec
 
 from togai_customers import OPERATIONS, APIConnectionError, APIStatusError, AsyncTogaiCustomers
 from togai_customers.spec import Operation
 
+from .._audit import AuditedWrite, AuditLog, audit_log_for, caller_of, is_write, target_of
 from .._security import MissingCallerKeyError, client_for_caller
 
 __all__ = [
@@ -46,10 +48,14 @@ READY_TIMEOUT = 5.0
 
 @attrs.define
 class RestState:
-    """What the handlers share: the SDK client (set by the lifespan) and the auth mode."""
+    """What the handlers share: the SDK client (set by the lifespan), the auth mode and the
+    audit trail."""
 
     forward_auth: bool
     client: AsyncTogaiCustomers | None = None
+    audit: AuditLog = attrs.field(factory=lambda: audit_log_for(None))
+    #: The caller kind of a request without an OAuth token (``_audit.caller_mode``).
+    caller_mode: str = "open"
 
     def client_for(self, request: AnyRequest) -> AsyncTogaiCustomers:
         """The client to call upstream with: the caller's own key in forward-auth mode."""
@@ -79,12 +85,52 @@ def _state(request: AnyRequest) -> RestState:
     return state
 
 
+def body_fields(body: bytes | None) -> dict[str, Any]:
+    """A request body's top-level fields when it is a JSON object (for the audit target)."""
+    try:
+        data = json.loads(body or b"")
+    except (ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 async def _invoke(op: Operation[Any], request: AnyRequest) -> Response[Any]:
-    client = _state(request).client_for(request)  # 401 first, in forward-auth mode
+    state = _state(request)
+    client = state.client_for(request)  # 401 first, in forward-auth mode (no caller: no line)
     # The app keeps '%' and '/' percent-encoded in path segments (see _app); decode here.
     path = {p.name: unquote(request.path_params[p.url_name]) for p in op.path_params}
+    if not is_write(op):
+        return await _send(op, request, client, path)
+    audit = AuditedWrite(
+        state.audit,
+        surface="rest",
+        op=op,
+        target=target_of(op, path),
+        caller=caller_of(request.scope.get("user"), request.headers, mode=state.caller_mode),
+    )
+    try:
+        response = await _send(op, request, client, path, audit)
+    except HTTPException as exc:  # e.g. a body over the size limit: refused by Litestar
+        audit.refused("http", exc.status_code)
+        raise
+    except BaseException as exc:  # written before the exception handler answers
+        audit.failed(exc)
+        raise
+    audit.done(response.headers.get("X-Request-Id"))
+    return response
+
+
+async def _send(
+    op: Operation[Any],
+    request: AnyRequest,
+    client: AsyncTogaiCustomers,
+    path: dict[str, str],
+    audit: AuditedWrite | None = None,
+) -> Response[Any]:
     query: dict[str, str] = {k: request.query_params[k] for k in request.query_params}
     body = await request.body() if op.request_type is not None else None
+    if audit is not None and body is not None:
+        audit.target = target_of(op, {**path, **body_fields(body)})
     call = op.from_wire(path=path, query=query, body=body)
     raw = await client.send(call)
     headers = {"X-Request-Id": raw.request_id} if raw.request_id else {}
