@@ -27,6 +27,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlparse
 
 import attrs
 import httpx
@@ -34,7 +35,7 @@ import jwt
 from mcp.server.auth.handlers.metadata import ProtectedResourceMetadataHandler
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, BearerAuthBackend
 from mcp.server.auth.provider import AccessToken, TokenVerifier
-from mcp.server.auth.routes import build_resource_metadata_url, create_protected_resource_routes
+from mcp.server.auth.routes import build_resource_metadata_url, cors_middleware
 from mcp.shared.auth import ProtectedResourceMetadata
 from pydantic import AnyHttpUrl
 from starlette.requests import HTTPConnection
@@ -510,25 +511,24 @@ class OAuthMiddleware:
 
 
 def _metadata_router(config: OAuthConfig) -> Router:
-    """``/.well-known/oauth-protected-resource/mcp`` (the SDK's routes) and the same document at
-    ``/.well-known/oauth-protected-resource`` (clients that try the root first)."""
-    scopes = [config.external(s) for s in config.offered]
-    routes = create_protected_resource_routes(
-        resource_url=AnyHttpUrl(config.resource),
-        authorization_servers=[AnyHttpUrl(config.issuer)],
-        scopes_supported=scopes,
-        resource_name="Togai Customers",
+    """``/.well-known/oauth-protected-resource/mcp`` (RFC 9728 §3.1, where the SDK's
+    ``build_resource_metadata_url`` puts it) and the same document at the root path, for clients
+    that try that first. The SDK's handler (with its CORS wrapper) serves it; the document is
+    validated from strings so the issuer is written exactly as configured (``AnyHttpUrl`` would
+    add a ``/`` to a bare-host issuer, which then no longer equals the tokens' ``iss``)."""
+    metadata = ProtectedResourceMetadata.model_validate(
+        {
+            "resource": config.resource,
+            "authorization_servers": [config.issuer],
+            "scopes_supported": [config.external(s) for s in config.offered],
+            "resource_name": "Togai Customers",
+        }
     )
-    handler = ProtectedResourceMetadataHandler(
-        ProtectedResourceMetadata(
-            resource=AnyHttpUrl(config.resource),
-            authorization_servers=[AnyHttpUrl(config.issuer)],
-            scopes_supported=scopes,
-            resource_name="Togai Customers",
-        )
+    endpoint = cors_middleware(
+        ProtectedResourceMetadataHandler(metadata).handle, ["GET", "OPTIONS"]
     )
-    root = Route("/.well-known/oauth-protected-resource", handler.handle, methods=["GET"])
-    return Router(routes=[*routes, root])
+    paths = {"/.well-known/oauth-protected-resource", urlparse(config.metadata_url).path}
+    return Router(routes=[Route(p, endpoint, methods=["GET", "OPTIONS"]) for p in sorted(paths)])
 
 
 def oauth_config(
