@@ -7,8 +7,9 @@ the ``client_credentials`` grant (``client_secret_basic`` or ``client_secret_pos
 granted are those asked for that the client is allowed, all of them when none are asked for;
 ``aud`` is the RFC 8707 ``resource`` asked for). Test-only endpoints under ``/admin``:
 
-* ``POST /admin/sign`` ``{"claims": {...}, "alg": "RS256", "kid": ..., "now": true}`` signs
-  anything (``iss``, ``iat`` and ``exp`` added unless given; ``kid`` overrides the header's);
+* ``POST /admin/sign`` ``{"claims": {...}, "alg": "RS256", "kid": ...}`` (or ``{"batch":
+  [...]}`` of those) signs anything (``iss``, ``iat`` and ``exp`` added unless given; ``kid``
+  overrides the header's);
 * ``POST /admin/rotate``: new keys (new ``kid``), the old ones leave the JWKS;
 * ``POST /admin/jwks`` ``{"mode": "ok" | "500" | "junk"}``: how the JWKS answers;
 * ``GET /admin/stats``: how many times the JWKS was fetched.
@@ -115,6 +116,10 @@ def _client(form: dict[str, str], authorization: str | None) -> tuple[str, str]:
 
 def make_handler(issuer: Issuer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Headers and body are separate writes: with Nagle on, each answer waited ~40 ms for
+        # the client's delayed ACK.
+        disable_nagle_algorithm = True
+
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
 
@@ -157,13 +162,17 @@ def make_handler(issuer: Issuer) -> type[BaseHTTPRequestHandler]:
                 self._token({k: v[0] for k, v in parse_qs(raw.decode()).items()})
             elif path == "/admin/sign":
                 data = json.loads(raw or b"{}")
-                token = issuer.sign(
-                    data.get("claims", {}),
-                    data.get("alg", "RS256"),
-                    data.get("kid"),
-                    **data.get("headers", {}),
-                )
-                self._json(200, {"token": token})
+                asked = data.get("batch", [data])
+                tokens = [
+                    issuer.sign(
+                        one.get("claims", {}),
+                        one.get("alg", "RS256"),
+                        one.get("kid"),
+                        **one.get("headers", {}),
+                    )
+                    for one in asked
+                ]
+                self._json(200, {"token": tokens[0], "tokens": tokens})
             elif path == "/admin/rotate":
                 with issuer.lock:
                     issuer.keys.rotate()

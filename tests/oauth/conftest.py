@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +24,9 @@ ISSUER_SCRIPT = Path(__file__).resolve().parents[1] / "_issuer.py"
 #: Where the in-process servers say they are reached (the MCP resource is PUBLIC/mcp).
 PUBLIC = "https://customers.example.test"
 RESOURCE = PUBLIC + "/mcp"
+#: One client for every test request: a new httpx client costs tens of ms (its TLS context).
+HTTP = httpx.Client(timeout=10)
+atexit.register(HTTP.close)
 
 
 @attrs.define
@@ -30,19 +34,26 @@ class IssuerProcess:
     url: str
 
     def post(self, path: str, data: dict[str, Any]) -> Any:
-        return httpx.post(self.url + path, json=data, timeout=10).json()
+        return HTTP.post(self.url + path, json=data).json()
 
     def sign(self, claims: dict[str, Any], alg: str = "RS256", **kw: Any) -> str:
         """A token with ``sub``/``aud``/``scope`` defaults, overridden by ``claims``."""
         body = {"sub": "alice", "aud": RESOURCE, "scope": "customers:read", **claims}
         return str(self.post("/admin/sign", {"claims": body, "alg": alg, **kw})["token"])
 
+    def sign_many(self, *claims: dict[str, Any], **kw: Any) -> list[str]:
+        """Several tokens in one request (``kw``: alg, kid for all)."""
+        batch = [
+            {"claims": {"sub": "alice", "aud": RESOURCE, "scope": "customers:read", **c}, **kw}
+            for c in claims
+        ]
+        return [str(t) for t in self.post("/admin/sign", {"batch": batch})["tokens"]]
+
     def token(self, client: str, **form: str) -> str:
-        answer = httpx.post(
+        answer = HTTP.post(
             self.url + "/token",
             data={"grant_type": "client_credentials", **form},
             auth=(client, f"{client}-secret"),
-            timeout=10,
         )
         return str(answer.json()["access_token"])
 
@@ -50,7 +61,7 @@ class IssuerProcess:
         self.post("/admin/jwks", {"mode": mode})
 
     def jwks_fetches(self) -> int:
-        return int(httpx.get(self.url + "/admin/stats", timeout=10).json()["jwks_fetches"])
+        return int(HTTP.get(self.url + "/admin/stats").json()["jwks_fetches"])
 
 
 def start_issuer() -> tuple[subprocess.Popen[str], str]:
