@@ -22,6 +22,9 @@ from tests._server_support import cli_process, free_ports, wait_until_listening
 
 from .conftest import HTTP, IssuerProcess
 
+# Each test starts `serve` and the issuer as processes: a few seconds.
+pytestmark = pytest.mark.long
+
 
 class MemoryStorage:
     """The client's token storage, in memory."""
