@@ -13,6 +13,8 @@ import httpx
 import jwt
 import pytest
 
+from togai_customers_server._oauth import JwtVerifier, oauth_config
+
 from .conftest import HTTP, RESOURCE, IssuerProcess, Servers
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -234,3 +236,45 @@ def test_a_jwks_down_from_the_start_gives_401_not_500(issuer, make_servers):
     issuer.jwks_mode("ok")
     time.sleep(0.2)
     assert _rest(servers.rest, token).status_code == 200
+
+
+async def test_the_access_token_carries_who_and_what(issuer):
+    """A verified token gives the SDK's AccessToken: sub, client_id (else azp), our scopes, the
+    claims with iss (what the audit trail and the session binding read)."""
+    config = oauth_config(issuer=issuer.url, public_url="https://customers.example.test")
+    verifier = JwtVerifier(config)
+    with_client, with_azp = issuer.sign_many(
+        {"client_id": "agent-1", "scope": "customers:read customers:delete other"},
+        {"azp": "agent-2", "sub": "bob"},
+    )
+    first = await verifier.verify_token(with_client)
+    second = await verifier.verify_token(with_azp)
+    assert first is not None
+    assert second is not None
+    assert (first.subject, first.client_id) == ("alice", "agent-1")
+    assert first.scopes == ["customers:read", "customers:delete"]
+    assert first.claims is not None
+    assert first.claims["iss"] == issuer.url
+    assert (second.subject, second.client_id, second.scopes) == (
+        "bob",
+        "agent-2",
+        ["customers:read"],
+    )
+
+
+def test_an_mcp_session_serves_only_the_subject_that_opened_it(issuer, make_servers):
+    """A session opened with Alice's token answers 404 to Bob's (valid) token."""
+    servers: Servers = make_servers(issuer)
+    alice, bob = issuer.sign_many({"sub": "alice"}, {"sub": "bob"})
+    opened = _mcp(servers.mcp, alice)
+    session = opened.headers["mcp-session-id"]
+    ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+    headers = MCP_HEADERS | {"mcp-session-id": session, "mcp-protocol-version": "2025-11-25"}
+    as_bob = HTTP.post(
+        servers.mcp + "/mcp", json=ping, headers=headers | {"Authorization": f"Bearer {bob}"}
+    )
+    as_alice = HTTP.post(
+        servers.mcp + "/mcp", json=ping, headers=headers | {"Authorization": f"Bearer {alice}"}
+    )
+    assert as_bob.status_code == 404
+    assert as_alice.status_code == 200
