@@ -11,7 +11,8 @@ granted are those asked for that the client is allowed, all of them when none ar
   [...]}`` of those) signs anything (``iss``, ``iat`` and ``exp`` added unless given; ``kid``
   overrides the header's);
 * ``POST /admin/rotate``: new keys (new ``kid``), the old ones leave the JWKS;
-* ``POST /admin/jwks`` ``{"mode": "ok" | "500" | "junk"}``: how the JWKS answers;
+* ``POST /admin/jwks`` ``{"mode": "ok" | "500" | "junk" | "badkey"}``: how the JWKS answers
+  (``badkey``: the keys' ids without their key material);
 * ``GET /admin/stats``: how many times the JWKS was fetched.
 
 Built on PyJWT and cryptography (signing) and the standard library's HTTP server.
@@ -148,6 +149,11 @@ def make_handler(issuer: Issuer) -> type[BaseHTTPRequestHandler]:
                     self._json(500, {"error": "down"})
                 elif mode == "junk":
                     self._json(200, None, raw=b"<html>not json")
+                elif mode == "badkey":  # the right kids, but keys without their numbers
+                    keys = [
+                        {"kty": k["kty"], "kid": k["kid"], "alg": k["alg"]} for k in jwks["keys"]
+                    ]
+                    self._json(200, {"keys": keys})
                 else:
                     self._json(200, jwks)
             elif path == "/admin/stats":

@@ -212,13 +212,21 @@ class IssuerKeys:
         self.fetches = 0
 
     async def key(self, kid: str | None, alg: str) -> jwt.PyJWK | None:
-        """The key for a token's ``kid`` and ``alg``, or None (unknown, or of another type)."""
-        jwk = self._find(kid)
-        if jwk is None and self._may_fetch():
+        """The key for a token's ``kid`` and ``alg``, or None (unknown, or of another type).
+
+        A key not found, or found but unusable, is fetched again (within the rate limit): the
+        issuer may have rotated, or fixed its JWKS.
+        """
+        found = self._usable(kid, alg)
+        if found is None and self._may_fetch():
             async with self._lock:  # concurrent unknown kids share one fetch
-                if self._find(kid) is None and self._may_fetch():
+                if self._usable(kid, alg) is None and self._may_fetch():
                     await self._refresh()
-            jwk = self._find(kid)
+            found = self._usable(kid, alg)
+        return found
+
+    def _usable(self, kid: str | None, alg: str) -> jwt.PyJWK | None:
+        jwk = self._find(kid)
         if jwk is None:
             return None
         name = kid or ""
@@ -228,7 +236,7 @@ class IssuerKeys:
                 return None
             try:
                 cached = jwt.PyJWK(jwk, algorithm=alg)
-            except jwt.PyJWTError:  # e.g. an EC key asked for RS256
+            except (jwt.PyJWTError, KeyError, ValueError, TypeError):  # e.g. EC key for RS256
                 return None
             self._keys[(name, alg)] = cached
         return cached
@@ -267,7 +275,7 @@ class IssuerKeys:
             )
             return
         self._jwks = jwks
-        self._keys = {k: v for k, v in self._keys.items() if k[0] in jwks}
+        self._keys = {}  # built again from the new set (a kid may now stand for another key)
 
     async def _discover(self, http: httpx.AsyncClient) -> str:
         """The ``jwks_uri`` from OpenID Connect discovery, else RFC 8414 metadata."""
@@ -381,6 +389,10 @@ def _called_tools(body: bytes) -> list[str]:
     return names
 
 
+class BodyTooLarge(Exception):
+    """A request body over :data:`MAX_BODY`: answered 413 (it cannot be looked into)."""
+
+
 def mcp_scope_rule(rows: Iterable[Operation[Any]] = OPERATIONS) -> ScopeRule:
     """MCP: a ``POST`` calling a tool needs the tool's scope.
 
@@ -404,7 +416,7 @@ def mcp_scope_rule(rows: Iterable[Operation[Any]] = OPERATIONS) -> ScopeRule:
             chunk = bytes(message.get("body", b""))
             size += len(chunk)
             if size > MAX_BODY:
-                break
+                raise BodyTooLarge()
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
         body = b"".join(chunks)
@@ -470,7 +482,11 @@ class OAuthMiddleware:
         if bearer_token(headers) is None:
             await self._refuse(send, 401, None, "Authentication required.")
             return
-        result = await self.backend.authenticate(HTTPConnection(scope))
+        try:
+            result = await self.backend.authenticate(HTTPConnection(scope))
+        except Exception as exc:  # a bug or an odd key must cost a 401, never a 500
+            logger.warning("Token verification failed unexpectedly (%s)", type(exc).__name__)
+            result = None
         if result is None:
             await self._refuse(
                 send,
@@ -481,7 +497,11 @@ class OAuthMiddleware:
             return
         credentials, user = result
         scope = {**scope, "user": user, "auth": credentials}
-        needed, receive = await self.rule(scope, receive)
+        try:
+            needed, receive = await self.rule(scope, receive)
+        except BodyTooLarge:
+            await self._refuse(send, 413, None, "The request body is too large.")
+            return
         if needed is not None and needed not in user.scopes:
             await self._refuse(
                 send,
@@ -507,20 +527,15 @@ class OAuthMiddleware:
             parts += [f'error="{error}"', f'error_description="{_quote(description)}"']
         parts.append(f'resource_metadata="{self.config.metadata_url}"')
         parts.append(f'scope="{_quote(scope_names or self.config.challenge_scope())}"')
-        body = json.dumps(
-            {"error": error or "unauthorized", "error_description": description}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", ("Bearer " + ", ".join(parts)).encode("latin-1")),
-                ],
-            }
-        )
+        kind = error or ("unauthorized" if status == 401 else "request_too_large")
+        body = json.dumps({"error": kind, "error_description": description}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        if status in (401, 403):
+            headers.append((b"www-authenticate", ("Bearer " + ", ".join(parts)).encode("latin-1")))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 

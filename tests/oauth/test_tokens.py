@@ -226,9 +226,11 @@ def test_a_failing_jwks_gives_401_and_cached_keys_keep_working(issuer, make_serv
     assert _rest(servers.rest, fresh).status_code == 200  # the issuer is back
 
 
-def test_a_jwks_down_from_the_start_gives_401_not_500(issuer, make_servers):
-    """With no key ever fetched and the JWKS failing, tokens get 401 and the server serves on."""
-    issuer.jwks_mode("500")
+@pytest.mark.parametrize("mode", ["500", "badkey"])
+def test_a_jwks_down_from_the_start_gives_401_not_500(issuer, make_servers, mode):
+    """With no key ever fetched and the JWKS failing (or its keys broken), tokens get 401 and
+    the server serves on."""
+    issuer.jwks_mode(mode)
     servers: Servers = make_servers(issuer, refetch=0.1)
     token = issuer.sign({})
     assert _rest(servers.rest, token).status_code == 401
@@ -278,3 +280,16 @@ def test_an_mcp_session_serves_only_the_subject_that_opened_it(issuer, make_serv
     )
     assert as_bob.status_code == 404
     assert as_alice.status_code == 200
+
+
+def test_an_oversized_mcp_body_is_refused_with_413(issuer, make_servers):
+    """A POST /mcp body over 4 MB cannot be looked into for its tool: 413, not passed on."""
+    servers: Servers = make_servers(issuer)
+    token = issuer.sign({"scope": "customers:read customers:write customers:delete"})
+    answer = HTTP.post(
+        servers.mcp + "/mcp",
+        content=b"{" + b" " * (4 * 1024 * 1024) + b"}",
+        headers=MCP_HEADERS | {"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 413
+    assert "www-authenticate" not in answer.headers
