@@ -586,8 +586,19 @@ def _versions() -> str:
 # -- main ----------------------------------------------------------------------------------------
 
 
+def bench_oauth(plan: Plan) -> dict[str, Any]:
+    """10: the OAuth gate's added time per request, keys cached (``oauth.py``, own process)."""
+    requests, rounds = (500, 3) if plan.quick else (2000, 5)
+    argv = [sys.executable, str(HERE / "oauth.py"), "--requests", str(requests)]
+    out = subprocess.run(
+        [*argv, "--rounds", str(rounds)], capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
 #: Groups of benchmarks ``--only`` can name (the client ones share their servers).
-GROUPS = ("clients", "import", "surfaces", "rate_bound", "loopback", "sync", "resume")
+GROUPS = ("clients", "import", "surfaces", "rate_bound", "loopback", "sync", "resume", "oauth")
 
 
 def main() -> None:
@@ -648,6 +659,11 @@ def main() -> None:
                 # Other work on the machine shows in the load averages (1, 5, 15 min).
                 results[name]["load_before"] = before
                 results[name]["load_after"] = os.getloadavg()
+    if "oauth" in only:
+        before = os.getloadavg()
+        results["oauth"] = bench_oauth(plan)
+        results["oauth"]["load_before"] = before
+        results["oauth"]["load_after"] = os.getloadavg()
     results["duration_s"] = time.perf_counter() - started
     results.pop("bulk", None)  # the old bulk benchmark, superseded by 6-9
 

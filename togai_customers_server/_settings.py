@@ -36,6 +36,10 @@ def _names(value: Iterable[str] | None) -> tuple[str, ...] | None:
     return None if value is None else tuple(value)
 
 
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
     if not (value > 0 and math.isfinite(value)):
         raise ValueError(f"{attribute.name} must be a positive number (got {value!r})")
@@ -83,6 +87,16 @@ class ServeOptions:
     #: File the audit trail is appended to, one JSON line per write (env TOGAI_AUDIT_LOG);
     #: None sends the lines to the ``togai_customers.audit`` logger.
     audit_log: str | None = None
+    #: OAuth: the issuer whose JWT access tokens callers send (env TOGAI_OAUTH_ISSUER).
+    oauth_issuer: str | None = None
+    #: The base URL clients reach the MCP server at (env TOGAI_PUBLIC_URL); the MCP resource is
+    #: ``<public_url>/mcp``. Default on loopback: ``http://<host>:<mcp_port>``.
+    public_url: str | None = None
+    #: Accepted token audiences (env TOGAI_OAUTH_AUDIENCE); default: the MCP resource's URL.
+    oauth_audience: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    #: ``ours=theirs`` scope names (env TOGAI_OAUTH_SCOPE_MAP), e.g.
+    #: ``customers:read=api://togai/Customers.Read``.
+    oauth_scope_map: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
     def has_upstream_key(self) -> bool:
         """Whether calls upstream can be authenticated: a key (or TOGAI_API_KEY), or callers'."""
@@ -154,6 +168,10 @@ def _env_number(environ: Mapping[str, str], name: str, kind: type[Any], default:
         raise ValueError(f"{name} must be a {kind.__name__} (got {value!r})") from None
 
 
+def _env_list(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(v for v in environ.get(name, "").replace(",", " ").split() if v)
+
+
 def parse_tool_names(text: str | None) -> tuple[str, ...] | None:
     """``"a, b"`` as ``("a", "b")``; None or blank as None (every tool)."""
     if text is None or not text.strip():
@@ -169,7 +187,10 @@ def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
     (true/false), ``TOGAI_TOOLS`` (comma-separated tool names), ``TOGAI_ALLOW_UNCONFIRMED_DELETES``
     (true/false), ``TOGAI_HOST`` (the address the server is bound to; a non-loopback one turns
     off the MCP endpoint's loopback-only Host check), ``TOGAI_STATELESS`` (true/false),
-    ``TOGAI_SESSION_IDLE`` (seconds), ``TOGAI_MAX_SESSIONS`` and ``TOGAI_AUDIT_LOG`` (a file).
+    ``TOGAI_SESSION_IDLE`` (seconds), ``TOGAI_MAX_SESSIONS``, ``TOGAI_AUDIT_LOG`` (a file),
+    ``TOGAI_OAUTH_ISSUER``, ``TOGAI_PUBLIC_URL``, ``TOGAI_OAUTH_AUDIENCE`` and
+    ``TOGAI_OAUTH_SCOPE_MAP`` (each a list separated by spaces or commas, as the CLI reads them
+    too).
     """
     env = os.environ if environ is None else environ
     defaults = ServeOptions()
@@ -188,4 +209,8 @@ def options_from_env(environ: Mapping[str, str] | None = None) -> ServeOptions:
         session_idle=_env_number(env, "TOGAI_SESSION_IDLE", float, defaults.session_idle),
         max_sessions=_env_number(env, "TOGAI_MAX_SESSIONS", int, defaults.max_sessions),
         audit_log=env.get("TOGAI_AUDIT_LOG", "").strip() or None,
+        oauth_issuer=env.get("TOGAI_OAUTH_ISSUER", "").strip() or None,
+        public_url=env.get("TOGAI_PUBLIC_URL", "").strip() or None,
+        oauth_audience=_env_list(env, "TOGAI_OAUTH_AUDIENCE"),
+        oauth_scope_map=_env_list(env, "TOGAI_OAUTH_SCOPE_MAP"),
     )

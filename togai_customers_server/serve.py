@@ -26,6 +26,7 @@ import uvicorn
 
 from togai_customers import DEFAULT_BASE_URL, OPERATIONS, AsyncTogaiCustomers, MissingAPIKeyError
 
+from ._oauth import JwtVerifier, oauth_from_options
 from ._security import InsecureBindError, check_bind, is_loopback
 from ._settings import ServeOptions, UnknownToolError, exposed_operations
 from ._sockets import listening_socket
@@ -78,12 +79,20 @@ def check_options(options: ServeOptions) -> None:
             raise ServeError(
                 f"Cannot open the audit log {options.audit_log}: {exc.strerror}."
             ) from None
+    if options.oauth_issuer and (options.forward_auth or options.server_token):
+        other = "--forward-auth" if options.forward_auth else "--server-token"
+        raise ServeError(f"--oauth-issuer and {other} both use the Authorization header: pick one.")
+    try:
+        oauth_from_options(options)
+    except ValueError as exc:
+        raise ServeError(str(exc)) from None
     try:
         check_bind(
             options.host,
             server_token=options.server_token,
             insecure=options.insecure,
-            forward_auth=options.forward_auth,
+            # An OAuth access token is an inbound authentication as good as a server token.
+            forward_auth=options.forward_auth or options.oauth_issuer is not None,
         )
     except InsecureBindError as exc:
         raise ServeError(str(exc)) from None
@@ -243,6 +252,10 @@ def _describe(options: ServeOptions, out: TextIO, *, sandbox_key: bool = False) 
         lines.append("  Auth         bearer token required (TOGAI_SERVER_TOKEN)")
     elif options.forward_auth:
         lines.append("  Auth         each caller's bearer token is used as its Togai API key")
+    oauth = oauth_from_options(options)
+    if oauth is not None:
+        lines.append(f"  Auth         OAuth access tokens of {oauth.issuer}")
+        lines.append(f"  Resource     {oauth.resource} ({oauth.metadata_url})")
     if options.sandbox:
         key = options.api_key if sandbox_key else "any-key"
         lines += [
@@ -303,15 +316,19 @@ async def _serve(options: ServeOptions, out: TextIO) -> int:
                 base_url=_url(_connect_host(options.host), options.sandbox_port),
             )
         client: AsyncTogaiCustomers = options.client()
+        oauth = oauth_from_options(options)
+        # One verifier, so REST and MCP share the issuer's cached keys.
+        verifier = None if oauth is None else JwtVerifier(oauth)
         try:
             if options.rest:
                 from .rest import create_rest_app
 
-                surfaces.append(_Surface("REST adapter", create_rest_app(options, client=client)))
+                rest_app = create_rest_app(options, client=client, token_verifier=verifier)
+                surfaces.append(_Surface("REST adapter", rest_app))
             if options.mcp:
                 from .mcp import create_mcp_app
 
-                mcp_app = create_mcp_app(options, client=client)
+                mcp_app = create_mcp_app(options, client=client, token_verifier=verifier)
                 surfaces.append(_Surface("MCP server", mcp_app, on_stop=mcp_app.close))
             _describe(options, out, sandbox_key=key is not None)
             return await _run(surfaces, [sockets[s.label] for s in surfaces], out)

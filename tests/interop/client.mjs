@@ -7,7 +7,9 @@
 // elicitation capability). It connects, lists the tools, calls delete-customer for each id, ends
 // the session (DELETE /mcp) and prints one JSON object: the protocol version and session id it
 // got, the questions it was asked, each result, and the status of a call sent afterwards with
-// the ended session's id.
+// the ended session's id. With "oauth": {"clientId", "clientSecret", "issuer"} it signs in by
+// itself (the SDK's client-credentials provider: discovery from the server's 401, then a token).
+import { ClientCredentialsProvider } from "@modelcontextprotocol/sdk/client/auth-extensions.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
@@ -26,8 +28,16 @@ if (answer !== "none") {
   });
 }
 const headers = args.headers ?? {};
+const authProvider = args.oauth
+  ? new ClientCredentialsProvider({
+      clientId: args.oauth.clientId,
+      clientSecret: args.oauth.clientSecret,
+      expectedIssuer: args.oauth.issuer,
+    })
+  : undefined;
 const transport = new StreamableHTTPClientTransport(new URL(args.url), {
   requestInit: { headers },
+  authProvider,
 });
 await client.connect(transport);
 const out = {

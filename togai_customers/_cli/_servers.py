@@ -229,6 +229,62 @@ _AuditLog = Annotated[
         "without it the lines go to the togai_customers.audit logger.",
     ),
 ]
+_OAuthIssuer = Annotated[
+    str | None,
+    typer.Option(
+        "--oauth-issuer",
+        envvar="TOGAI_OAUTH_ISSUER",
+        metavar="URL",
+        show_default=False,
+        help="Require callers' OAuth access tokens (JWTs) from this issuer; allows any --host.",
+    ),
+]
+_PublicUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--public-url",
+        envvar="TOGAI_PUBLIC_URL",
+        metavar="URL",
+        show_default=False,
+        help="The URL clients reach the MCP server at (the resource is URL/mcp); default on "
+        "loopback: http://HOST:MCP-PORT.",
+    ),
+]
+_OAuthAudience = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--oauth-audience",
+        envvar="TOGAI_OAUTH_AUDIENCE",
+        metavar="AUD",
+        show_default=False,
+        help="Accept tokens for this audience (repeatable); default: the MCP resource URL.",
+    ),
+]
+_OAuthScopeMap = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--oauth-scope-map",
+        envvar="TOGAI_OAUTH_SCOPE_MAP",
+        metavar="OURS=THEIRS",
+        show_default=False,
+        help="The issuer's name for a scope, e.g. customers:read=api://togai/Customers.Read "
+        "(repeatable).",
+    ),
+]
+
+
+def _oauth(
+    issuer: str | None,
+    public_url: str | None,
+    audience: list[str] | None,
+    scope_map: list[str] | None,
+) -> dict[str, Any]:
+    return {
+        "oauth_issuer": issuer,
+        "public_url": public_url,
+        "oauth_audience": tuple(audience or ()),
+        "oauth_scope_map": tuple(scope_map or ()),
+    }
 
 
 def _sessions(stateless: bool, session_idle: float, max_sessions: int) -> dict[str, Any]:
@@ -314,6 +370,10 @@ def _register_serve(app: typer.Typer) -> None:
         session_idle: _SessionIdle = 1800.0,
         max_sessions: _MaxSessions = 1_000,
         audit_log: _AuditLog = None,
+        oauth_issuer: _OAuthIssuer = None,
+        public_url: _PublicUrl = None,
+        oauth_audience: _OAuthAudience = None,
+        oauth_scope_map: _OAuthScopeMap = None,
     ) -> None:
         """Run the REST adapter (8080) and the MCP server (9090) in one process; Ctrl-C stops.
 
@@ -340,6 +400,7 @@ def _register_serve(app: typer.Typer) -> None:
                 **_safety(read_only, tools, allow_unconfirmed_deletes),
                 **_sessions(stateless, session_idle, max_sessions),
                 audit_log=audit_log,
+                **_oauth(oauth_issuer, public_url, oauth_audience, oauth_scope_map),
             )
         )
 
@@ -369,6 +430,10 @@ def _register_mcp(app: typer.Typer) -> None:
         session_idle: _SessionIdle = 1800.0,
         max_sessions: _MaxSessions = 1_000,
         audit_log: _AuditLog = None,
+        oauth_issuer: _OAuthIssuer = None,
+        public_url: _PublicUrl = None,
+        oauth_audience: _OAuthAudience = None,
+        oauth_scope_map: _OAuthScopeMap = None,
     ) -> None:
         """Run only the MCP server: streamable HTTP at http://HOST:PORT/mcp, or --stdio.
 
@@ -392,6 +457,7 @@ def _register_mcp(app: typer.Typer) -> None:
             **_safety(read_only, tools, allow_unconfirmed_deletes),
             **_sessions(stateless, session_idle, max_sessions),
             audit_log=audit_log,
+            **_oauth(oauth_issuer, public_url, oauth_audience, oauth_scope_map),
         )
         if not stdio:
             _run_serve(options)

@@ -21,6 +21,7 @@ import attrs
 import httpx
 from mcp import stdio_server
 from mcp.server import Server, ServerRequestContext
+from mcp.server.auth.provider import TokenVerifier
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import (
     CallToolRequestParams,
@@ -48,6 +49,14 @@ from .._audit import (
     caller_of,
     is_write,
     target_of,
+)
+from .._oauth import (
+    JwtVerifier,
+    OAuthMiddleware,
+    authenticated_scopes,
+    mcp_scope_rule,
+    oauth_from_options,
+    scope_of,
 )
 from .._security import (
     ASGIApp,
@@ -206,6 +215,7 @@ def create_mcp_server(
     by_tool = {op.tool_name: op for op in OPERATIONS}
     tools = [spec.tool for spec in specs.values()]
     forward_auth = options.forward_auth
+    oauth = options.oauth_issuer is not None
     pending = PendingQuestions()
     audit_log = audit_log_for(options.audit_log)
     mode = caller_mode(server_token=options.server_token, forward_auth=forward_auth)
@@ -225,6 +235,16 @@ def create_mcp_server(
         if is_write(audit.op):
             audit.refused("read_only" if options.read_only else "not_offered", 403)
 
+    def caller_scopes(ctx: Ctx) -> list[str] | None:
+        """With OAuth over HTTP, the scopes of the caller's token (None: no OAuth, or stdio)."""
+        if not oauth or ctx.request is None:
+            return None
+        return authenticated_scopes(ctx.request.scope.get("user")) or []
+
+    def allowed(ctx: Ctx, spec: ToolSpec) -> bool:
+        scopes = caller_scopes(ctx)
+        return scopes is None or scope_of(spec.op) in scopes
+
     def resolve_client(ctx: Ctx) -> AsyncTogaiCustomers:
         state = ctx.lifespan_context
         request = ctx.request  # the starlette Request over HTTP; None on stdio / in memory
@@ -239,7 +259,9 @@ def create_mcp_server(
             ) from None
 
     async def list_tools(ctx: Ctx, params: PaginatedRequestParams | None) -> ListToolsResult:
-        return ListToolsResult(tools=tools)
+        if caller_scopes(ctx) is None:
+            return ListToolsResult(tools=tools)
+        return ListToolsResult(tools=[s.tool for s in specs.values() if allowed(ctx, s)])
 
     def input_schema(name: str) -> dict[str, Any] | None:
         # For the 2026-07-28 HTTP leg's Mcp-Param-* header check: without it, mcp would run
@@ -307,6 +329,11 @@ def create_mcp_server(
                 else "is not a tool of this server"
             )
             return error_result(f"{params.name[:100]!r} {why}; it offers: {offered}.")
+        if not allowed(ctx, spec):  # the HTTP layer answers 403 first; this is a second lock
+            return error_result(
+                f"{spec.op.tool_name} needs the OAuth scope {scope_of(spec.op)}, which your "
+                "access token does not have; sign in again asking for it."
+            )
         try:
             result: CallToolResult | InputRequiredResult = await run(ctx, spec, params)
         except Exception:  # a raised exception would be a JSON-RPC error, not a result
@@ -392,6 +419,7 @@ def create_mcp_app(
     *,
     client: AsyncTogaiCustomers | None = None,
     server: Server[Any] | None = None,
+    token_verifier: TokenVerifier | None = None,
 ) -> McpHttpApp:
     """ASGI app serving the MCP server over streamable HTTP at ``/mcp``.
 
@@ -410,9 +438,13 @@ def create_mcp_app(
     stops. ``options`` defaults to :func:`~togai_customers_server._settings.options_from_env`, so
     ``uvicorn --factory togai_customers_server.mcp:create_mcp_app`` works. With
     ``options.server_token`` set (and not ``forward_auth``), requests need
-    ``Authorization: Bearer <token>``.
+    ``Authorization: Bearer <token>``. With ``options.oauth_issuer``, requests need an access
+    token of that issuer (:mod:`togai_customers_server._oauth`; ``token_verifier`` to share
+    one verifier, and its key cache, with the REST adapter), ``tools/list`` shows the tools the
+    token's scopes allow and calling another answers 403 ``insufficient_scope``.
     """
     options = options_from_env() if options is None else options
+    oauth = oauth_from_options(options)
     mcp_server = server if server is not None else create_mcp_server(options, client=client)
     if server is None:
         warn_unconfirmed(options)
@@ -430,7 +462,16 @@ def create_mcp_app(
         ),
         allow="POST" if stateless else "POST, DELETE",
     )
-    if options.forward_auth:
+    if oauth is not None:
+        # The SDK's AuthenticatedUser (sub, client_id, iss) is what an MCP session is bound to.
+        app = OAuthMiddleware(
+            app,
+            token_verifier or JwtVerifier(oauth),
+            oauth,
+            prefix=MCP_PATH,
+            rule=mcp_scope_rule(exposed_operations(OPERATIONS, options)),
+        )
+    elif options.forward_auth:
         app = CallerBinding(app, "forward-auth")
     elif options.server_token:
         app = BearerTokenMiddleware(

@@ -12,12 +12,14 @@ from urllib.parse import unquote_to_bytes
 
 from litestar import Litestar
 from litestar.types import HTTPScope, Message, Receive, Scope, Send
+from mcp.server.auth.provider import TokenVerifier
 
 from togai_customers import AsyncTogaiCustomers, MissingAPIKeyError, configure_logging_from_env
 from togai_customers.spec import READ_METHODS
 
 from .._audit import AuditedWrite, AuditLog, audit_log_for, caller_mode, caller_of, rest_write_of
 from .._audit import target_of as audit_target
+from .._oauth import JwtVerifier, OAuthConfig, OAuthMiddleware, oauth_from_options, rest_scope_rule
 from .._security import BearerTokenMiddleware
 from .._settings import ServeOptions, options_from_env
 from ._errors import exception_handlers
@@ -132,6 +134,8 @@ class RestApp(Litestar):
     ``server_token``: every ``/v1`` request needs ``Authorization: Bearer <server_token>``,
     checked before routing (so unknown ``/v1`` paths answer 401 too). ``read_only``: every
     non-GET ``/v1`` request is refused with 403 (after the token check, before routing).
+    ``oauth``: every ``/v1`` request needs an access token of the issuer with the scope of its
+    method (401 / 403 with the OAuth challenge), and the RFC 9728 documents are served.
     """
 
     def __init__(
@@ -141,12 +145,18 @@ class RestApp(Litestar):
         read_only: bool = False,
         audit: AuditLog | None = None,
         caller_mode: str = "open",
+        oauth: tuple[OAuthConfig, TokenVerifier] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         routed: Any = super().__call__
         if read_only:
             routed = ReadOnlyGuard(routed, audit, caller_mode)
+        if oauth is not None:
+            config, verifier = oauth
+            routed = OAuthMiddleware(
+                routed, verifier, config, prefix=PROTECTED_PREFIX, rule=rest_scope_rule()
+            )
         self._entry: Any = (
             routed
             if server_token is None
@@ -210,7 +220,10 @@ def _lifespan(owned: bool, options: ServeOptions) -> Any:
 
 
 def create_rest_app(
-    options: ServeOptions | None = None, *, client: AsyncTogaiCustomers | None = None
+    options: ServeOptions | None = None,
+    *,
+    client: AsyncTogaiCustomers | None = None,
+    token_verifier: TokenVerifier | None = None,
 ) -> Litestar:
     """The REST adapter as an ASGI app (Litestar).
 
@@ -219,7 +232,10 @@ def create_rest_app(
     it starts and closes it on shutdown. ``options.server_token`` guards every /v1 route with a
     bearer token; ``options.forward_auth`` uses each caller's bearer token as its Togai API key;
     ``options.read_only`` refuses every non-GET route with 403 (the OpenAPI document still lists
-    them, each with that 403 answer).
+    them, each with that 403 answer). ``options.oauth_issuer``: every /v1 route needs an access
+    token of that issuer with the route's scope (``token_verifier``: one to share with the MCP
+    server); a token for the MCP resource is accepted, unless ``options.oauth_audience`` says
+    otherwise.
     Binding checks (:func:`togai_customers_server._security.check_bind`) belong to whoever runs
     the server.
     """
@@ -229,29 +245,36 @@ def create_rest_app(
             "forward_auth and server_token cannot be combined on the REST adapter: in "
             "forward-auth mode the bearer token is the caller's Togai API key."
         )
+    oauth = oauth_from_options(opts)
+    if oauth is not None and (opts.forward_auth or opts.server_token):
+        raise ValueError(
+            "oauth_issuer cannot be combined with forward_auth or server_token: all of them use "
+            "the Authorization header."
+        )
     if client is None and not opts.has_upstream_key():
         raise MissingAPIKeyError("pass options.api_key, or enable forward_auth")
     configure_logging_from_env(logger)  # the access log, as the SDK does its request log
     mode = caller_mode(server_token=opts.server_token, forward_auth=opts.forward_auth)
     audit = audit_log_for(opts.audit_log)
     state = RestState(forward_auth=opts.forward_auth, client=client, audit=audit, caller_mode=mode)
-    authenticated = bool(opts.server_token or opts.forward_auth)
+    authenticated = bool(opts.server_token or opts.forward_auth or oauth)
     app = RestApp(
         route_handlers=[
             *operation_handlers(
-                operation_class(authenticated=authenticated, read_only=opts.read_only)
+                operation_class(authenticated=authenticated, read_only=opts.read_only, oauth=oauth)
             ),
             *health_handlers(),
         ],
         lifespan=[_lifespan(client is None, opts)],
         exception_handlers=exception_handlers(URL_NAMES),
-        openapi_config=openapi_config(authenticated=authenticated),
+        openapi_config=openapi_config(authenticated=authenticated, oauth=oauth),
         # Leave the process's logging alone (Litestar would reconfigure the root logger).
         logging_config=None,
         server_token=opts.server_token,
         read_only=opts.read_only,
         audit=audit,
         caller_mode=mode,
+        oauth=None if oauth is None else (oauth, token_verifier or JwtVerifier(oauth)),
     )
     app.state["togai_rest"] = state
     add_component_schemas(app.openapi_schema)

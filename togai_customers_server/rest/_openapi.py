@@ -49,11 +49,13 @@ from togai_customers import OPERATIONS, __version__
 from togai_customers.spec import Operation as Row
 from togai_customers.spec import json_schema
 
+from .._oauth import OAuthConfig, scope_of
 from ._assets import asset_url, docs_router
 from ._errors import ErrorBody
 from ._routes import tag_of
 
 __all__ = [
+    "OAUTH_SCHEME",
     "SECURITY_SCHEME",
     "add_component_schemas",
     "openapi_config",
@@ -62,6 +64,8 @@ __all__ = [
 ]
 
 SECURITY_SCHEME = "bearer"
+#: The scheme's name with ``--oauth-issuer`` (OpenID Connect: the issuer's discovery URL).
+OAUTH_SCHEME = "oauth"
 _JSON = "application/json"
 
 _TAG_TEXT = {
@@ -113,14 +117,14 @@ def _render_plugins() -> list[OpenAPIRenderPlugin]:
     ]
 
 
-def openapi_config(*, authenticated: bool) -> OpenAPIConfig:
+def openapi_config(*, authenticated: bool, oauth: OAuthConfig | None = None) -> OpenAPIConfig:
     """Served at /schema (Swagger UI), /schema/redoc, /schema/scalar and /schema/openapi.json.
 
     The UIs' scripts and styles come from the app itself, under /schema/static, and the pages may
     reach this origin only (``_assets``).
     """
     return OpenAPIConfig(
-        components=_components(authenticated),
+        components=_components(authenticated, oauth),
         title="Togai Customers REST API",
         version=__version__,
         description=(
@@ -199,12 +203,24 @@ def _refused_read_only(op: Row[Any], read_only: bool) -> bool:
     return read_only and not op.read_only
 
 
-def _error_statuses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[int, str]:
+def _error_statuses(
+    op: Row[Any], authenticated: bool, read_only: bool, oauth: OAuthConfig | None = None
+) -> dict[int, str]:
     """Which error answers an operation can give, and why."""
     out = {400: "Invalid input: bad JSON, unknown or missing fields, values out of limits."}
     if authenticated:
         out[401] = "Missing or wrong bearer token."
     out[403] = "The Togai API refused this key."
+    if oauth is not None:
+        out[401] = (
+            "No access token, or one that is invalid, expired or not for this server "
+            "(WWW-Authenticate: Bearer ... resource_metadata, scope)."
+        )
+        out[403] = (
+            f"The access token lacks the scope {oauth.external(scope_of(op))} "
+            '(WWW-Authenticate: Bearer error="insufficient_scope"), or the Togai API refused '
+            "the server's key."
+        )
     if _refused_read_only(op, read_only):
         out[403] = READ_ONLY_REFUSAL
     if op.path_params:
@@ -225,7 +241,9 @@ def _error_statuses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[
     return out
 
 
-def _responses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[str, OpenAPIResponse]:
+def _responses(
+    op: Row[Any], authenticated: bool, read_only: bool, oauth: OAuthConfig | None = None
+) -> dict[str, OpenAPIResponse]:
     responses = {
         str(op.success_status): OpenAPIResponse(
             description=HTTPStatus(op.success_status).phrase,
@@ -233,7 +251,7 @@ def _responses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[str, 
             content=_json(op.response_type),
         )
     }
-    for status, why in _error_statuses(op, authenticated, read_only).items():
+    for status, why in _error_statuses(op, authenticated, read_only, oauth).items():
         names = ("X-Request-Id", "Retry-After") if status == 429 else ("X-Request-Id",)
         responses[str(status)] = OpenAPIResponse(
             description=why, headers=_headers(*names), content=_json(ErrorBody)
@@ -241,8 +259,14 @@ def _responses(op: Row[Any], authenticated: bool, read_only: bool) -> dict[str, 
     return responses
 
 
-def _complete(operation: Operation, op: Row[Any], authenticated: bool, read_only: bool) -> None:
-    operation.responses = _responses(op, authenticated, read_only)  # type: ignore[assignment]
+def _complete(
+    operation: Operation,
+    op: Row[Any],
+    authenticated: bool,
+    read_only: bool,
+    oauth: OAuthConfig | None = None,
+) -> None:
+    operation.responses = _responses(op, authenticated, read_only, oauth)  # type: ignore[assignment]
     if _refused_read_only(op, read_only):
         operation.description = f"{READ_ONLY_REFUSAL}\n\n{operation.description or ''}".strip()
     if op.request_type is not None:
@@ -268,11 +292,15 @@ def _complete(operation: Operation, op: Row[Any], authenticated: bool, read_only
             for p in op.query_params
         ),
     ]
-    if authenticated:
+    if oauth is not None:
+        operation.security = [{OAUTH_SCHEME: [oauth.external(scope_of(op))]}]
+    elif authenticated:
         operation.security = [{SECURITY_SCHEME: []}]
 
 
-def operation_class(*, authenticated: bool, read_only: bool = False) -> Any:
+def operation_class(
+    *, authenticated: bool, read_only: bool = False, oauth: OAuthConfig | None = None
+) -> Any:
     """For each row, the Operation class Litestar documents its route with (see module doc).
 
     ``read_only``: the write routes stay listed, documented as refused with 403.
@@ -282,7 +310,7 @@ def operation_class(*, authenticated: bool, read_only: bool = False) -> Any:
         @dataclasses.dataclass
         class RowOperation(Operation):
             def __post_init__(self) -> None:
-                _complete(self, op, authenticated, read_only)
+                _complete(self, op, authenticated, read_only, oauth)
 
         RowOperation.__name__ = RowOperation.__qualname__ = f"{op.operation_id}_operation"
         return RowOperation
@@ -312,10 +340,21 @@ def add_component_schemas(openapi: OpenAPI) -> None:
     openapi.components.schemas.update(_component_schemas())
 
 
-def _components(authenticated: bool) -> Components:
-    """Headers and (with inbound auth) the bearer scheme."""
+def _components(authenticated: bool, oauth: OAuthConfig | None = None) -> Components:
+    """Headers and (with inbound auth) the bearer or OpenID Connect scheme."""
     schemes = None
-    if authenticated:
+    if oauth is not None:
+        schemes = {
+            OAUTH_SCHEME: SecurityScheme(
+                type="openIdConnect",
+                open_id_connect_url=oauth.issuer.rstrip("/") + "/.well-known/openid-configuration",
+                description=(
+                    f"An access token (JWT) of {oauth.issuer} for {', '.join(oauth.audiences)}. "
+                    "Each route names the scope it needs."
+                ),
+            )
+        }
+    elif authenticated:
         schemes = {
             SECURITY_SCHEME: SecurityScheme(
                 type="http",
