@@ -61,6 +61,7 @@ __all__ = [
     "OAuthConfig",
     "OAuthMiddleware",
     "authenticated_scopes",
+    "called_tools",
     "mcp_scope_rule",
     "method_scopes",
     "oauth_config",
@@ -372,21 +373,23 @@ def rest_scope_rule(rows: Iterable[Operation[Any]] = OPERATIONS) -> ScopeRule:
     return rule
 
 
-def _called_tools(body: bytes) -> list[str]:
-    """The tool names a JSON-RPC body calls (``tools/call``); others need no particular scope."""
+def called_tools(body: bytes) -> list[tuple[str, dict[str, Any]]]:
+    """The tools a JSON-RPC body calls (``tools/call``), each with its arguments; other
+    methods need no particular scope."""
     try:
         data = json.loads(body)
     except ValueError:
         return []
     messages = data if isinstance(data, list) else [data]
-    names = []
+    calls = []
     for message in messages:
         if isinstance(message, dict) and message.get("method") == "tools/call":
             params = message.get("params")
             name = params.get("name") if isinstance(params, dict) else None
             if isinstance(name, str):
-                names.append(name)
-    return names
+                arguments = params.get("arguments") if isinstance(params, dict) else None
+                calls.append((name, arguments if isinstance(arguments, dict) else {}))
+    return calls
 
 
 class BodyTooLarge(Exception):
@@ -429,7 +432,7 @@ def mcp_scope_rule(rows: Iterable[Operation[Any]] = OPERATIONS) -> ScopeRule:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        needed = [by_tool[n] for n in _called_tools(body) if n in by_tool]
+        needed = [by_tool[n] for n, _ in called_tools(body) if n in by_tool]
         return (max(needed, key=rank.__getitem__) if needed else None), replay
 
     return rule
@@ -456,8 +459,12 @@ class OAuthMiddleware:
         *,
         prefix: str,
         rule: ScopeRule,
+        on_forbidden: Callable[[Scope, Receive], Awaitable[None]] | None = None,
     ) -> None:
         self.app = app
+        #: Called with an authenticated request refused for a missing scope (and the
+        #: ``receive`` that replays its body) before the 403 goes out: the audit trail's hook.
+        self.on_forbidden = on_forbidden
         self.config = config
         self.prefix = prefix
         self.rule = rule
@@ -503,6 +510,8 @@ class OAuthMiddleware:
             await self._refuse(send, 413, None, "The request body is too large.")
             return
         if needed is not None and needed not in user.scopes:
+            if self.on_forbidden is not None:
+                await self.on_forbidden(scope, receive)
             await self._refuse(
                 send,
                 403,

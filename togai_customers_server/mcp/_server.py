@@ -12,7 +12,7 @@ calls keep no state on the server (the confirmation travels with the request, se
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -48,12 +48,14 @@ from .._audit import (
     caller_mode,
     caller_of,
     is_write,
+    record_refusal,
     target_of,
 )
 from .._oauth import (
     JwtVerifier,
     OAuthMiddleware,
     authenticated_scopes,
+    called_tools,
     mcp_scope_rule,
     oauth_from_options,
     scope_of,
@@ -330,6 +332,8 @@ def create_mcp_server(
             )
             return error_result(f"{params.name[:100]!r} {why}; it offers: {offered}.")
         if not allowed(ctx, spec):  # the HTTP layer answers 403 first; this is a second lock
+            if is_write(spec.op):
+                audited(ctx, spec.op, params.arguments).refused("insufficient_scope", 403)
             return error_result(
                 f"{spec.op.tool_name} needs the OAuth scope {scope_of(spec.op)}, which your "
                 "access token does not have; sign in again asking for it."
@@ -414,6 +418,26 @@ class NoStandaloneStream:
         await self.app(scope, receive, send)
 
 
+def _scope_refusal_auditor(options: ServeOptions) -> Callable[[Scope, Receive], Awaitable[None]]:
+    """The OAuth layer's hook: each write tool a request calls without its scope is audited
+    (refused, ``insufficient_scope``) before the 403 goes out."""
+    audit_log = audit_log_for(options.audit_log)
+    by_tool = {op.tool_name: op for op in OPERATIONS}
+
+    async def record(scope: Scope, receive: Receive) -> None:
+        message = await receive()  # the body, as the scope rule read it
+        granted = authenticated_scopes(scope.get("user")) or []
+        for name, arguments in called_tools(bytes(message.get("body", b""))):
+            op = by_tool.get(name)
+            if op is not None and scope_of(op) not in granted:
+                caller = caller_of(scope.get("user"), scope.get("headers", []), mode="open")
+                record_refusal(
+                    audit_log, surface="mcp", op=op, target=target_of(op, arguments), caller=caller
+                )
+
+    return record
+
+
 def create_mcp_app(
     options: ServeOptions | None = None,
     *,
@@ -470,6 +494,7 @@ def create_mcp_app(
             oauth,
             prefix=MCP_PATH,
             rule=mcp_scope_rule(exposed_operations(OPERATIONS, options)),
+            on_forbidden=_scope_refusal_auditor(options),
         )
     elif options.forward_auth:
         app = CallerBinding(app, "forward-auth")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -65,6 +65,29 @@ async def _read_body(receive: Any, limit: int = _TARGET_BODY_LIMIT) -> bytes | N
             return b"".join(chunks)
 
 
+def refusal_auditor(
+    audit: AuditLog | None, caller_mode: str, error: str, status: int
+) -> Callable[[Any, Any], Awaitable[None]]:
+    """``(scope, receive) -> None``: audits a ``/v1`` request refused before routing (as
+    ``error`` and ``status``) when it is a write route; reads the body for the target."""
+
+    async def record(scope: Any, receive: Any) -> None:
+        write = rest_write_of(scope["method"], str(scope["path"]))
+        if write is None or audit is None:
+            return
+        op, path = write
+        body = await _read_body(receive) if op.request_type is not None else None
+        AuditedWrite(
+            audit,
+            surface="rest",
+            op=op,
+            target=audit_target(op, {**path, **body_fields(body)}),
+            caller=caller_of(scope.get("user"), scope.get("headers", []), mode=caller_mode),
+        ).refused(error, status)
+
+    return record
+
+
 class ReadOnlyGuard:
     """Pure ASGI: a non-GET request under ``/v1`` gets 403 before routing or any upstream call.
 
@@ -73,8 +96,7 @@ class ReadOnlyGuard:
 
     def __init__(self, app: Any, audit: AuditLog | None = None, caller_mode: str = "open") -> None:
         self.app = app
-        self.audit = audit
-        self.caller_mode = caller_mode
+        self.record = refusal_auditor(audit, caller_mode, "read_only", 403)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["method"] in SAFE_METHODS or not str(scope["path"]).startswith(
@@ -82,18 +104,7 @@ class ReadOnlyGuard:
         ):
             await self.app(scope, receive, send)
             return
-        write = rest_write_of(scope["method"], str(scope["path"]))
-        if write is not None and self.audit is not None:
-            op, path = write
-            headers = scope.get("headers", [])
-            body = await _read_body(receive) if op.request_type is not None else None
-            AuditedWrite(
-                self.audit,
-                surface="rest",
-                op=op,
-                target=audit_target(op, {**path, **body_fields(body)}),
-                caller=caller_of(scope.get("user"), headers, mode=self.caller_mode),
-            ).refused("read_only", 403)
+        await self.record(scope, receive)
         body = json.dumps({"message": READ_ONLY_MESSAGE}).encode()
         await send(
             {
@@ -155,7 +166,12 @@ class RestApp(Litestar):
         if oauth is not None:
             config, verifier = oauth
             routed = OAuthMiddleware(
-                routed, verifier, config, prefix=PROTECTED_PREFIX, rule=rest_scope_rule()
+                routed,
+                verifier,
+                config,
+                prefix=PROTECTED_PREFIX,
+                rule=rest_scope_rule(),
+                on_forbidden=refusal_auditor(audit, caller_mode, "insufficient_scope", 403),
             )
         self._entry: Any = (
             routed
