@@ -337,6 +337,7 @@ def register(app: typer.Typer) -> None:
                     cls=Group,
                     help=_GROUP_HELP.get(group_name, f"The {group_name} commands."),
                     no_args_is_help=True,
+                    rich_markup_mode=None,  # plain help, as the root's (no rich at start-up)
                 )
                 app.add_typer(groups[group_name], name=group_name)
             target = groups[group_name]
