@@ -88,10 +88,30 @@ def _param(name: str, annotation: Any, default: Any = None) -> inspect.Parameter
     )
 
 
+def takes_many(op: Operation[Any]) -> bool:
+    """A row whose path is one resource (``/customers/{customer_id}``) takes several ids."""
+    return len(op.path_params) == 1 and op.path.endswith("{" + op.path_params[0].name + "}")
+
+
 def _url_parameters(op: Operation[Any]) -> list[inspect.Parameter]:
     """Path parameters as arguments, query parameters as options with the row's bounds."""
     out = []
-    for p in op.path_params:
+    if takes_many(op):
+        (p,) = op.path_params
+        arg = typer.Argument(
+            help=f"{p.description} Several may be given: each is sent, concurrently.",
+            show_default=False,
+            metavar=p.name.upper() + "...",
+        )
+        out.append(_param(p.name, Annotated[Optional[list[str]], arg]))  # noqa: UP045
+        ids_from = typer.Option(
+            "--ids-from",
+            metavar="FILE|-",
+            show_default=False,
+            help="Read the ids from FILE, or - for stdin: one a line (blank lines skipped).",
+        )
+        out.append(_param("ids_from", Annotated[Optional[str], ids_from]))  # noqa: UP045
+    for p in op.path_params if not takes_many(op) else ():
         arg = typer.Argument(help=p.description, show_default=False, metavar=p.name.upper())
         out.append(_param(p.name, Annotated[str, arg], inspect.Parameter.empty))
     for p in op.query_params:
@@ -175,6 +195,11 @@ def _merge_stored(
     read = op.reader_call(_call(op, kwargs))
     with state.client() as client:
         stored = client.send(read).parse()
+    _merge_into(kwargs, groups, stored)
+
+
+def _merge_into(kwargs: dict[str, Any], groups: list[str], stored: Any) -> None:
+    """The parts of ``groups`` left out of ``kwargs``, taken from the ``stored`` resource."""
     for group in groups:
         current = getattr(stored, group)
         parts = {} if current is None else attrs.asdict(current, filter=lambda _, v: v is not None)
@@ -264,6 +289,14 @@ def _command(op: Operation[Any]) -> Callable[..., None]:
     def command(ctx: typer.Context, fields: dict[str, Any] | None = None, **given: Any) -> None:
         state = CliState.of(ctx)
         dry_run = bool(given.get("dry_run"))
+        if takes_many(op):
+            ids = _ids(op, given)
+            if len(ids) > 1 or given["ids_from"] is not None:
+                from ._many import run_many
+
+                run_many(state, op, ids, given, _Prepared(op, fields or {}, given))
+                return
+            given = {**given, op.path_params[0].name: ids[0]}
         kwargs = {p.name: given[p.name] for p in op.params}
         if op.request_type is not None:
             kwargs.update(_body(op, fields or {}, given["from_json"]))
@@ -298,8 +331,58 @@ def _command(op: Operation[Any]) -> Callable[..., None]:
     return guarded(with_columns(output_flags(command)))
 
 
+def _ids(op: Operation[Any], given: dict[str, Any]) -> list[str]:
+    """The ids of a command that takes several: the arguments, then those of --ids-from."""
+    name = op.path_params[0].name
+    ids = list(given[name] or [])
+    source = given["ids_from"]
+    if source is not None:
+        try:
+            text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+        ids += [line.strip() for line in text.splitlines() if line.strip()]
+    if not ids:
+        raise UsageError(f"give a {name.upper()} or --ids-from FILE|-")
+    return ids
+
+
+class _Prepared:
+    """What a command does to each of several ids, as it does to one: the body from the options
+    (checked once), the merge of whole groups with each stored resource, the call."""
+
+    def __init__(self, op: Operation[Any], fields: dict[str, Any], given: dict[str, Any]):
+        self.op = op
+        self.given = given
+        self.body = _body(op, fields, given["from_json"]) if op.request_type is not None else {}
+        self.groups = _whole_groups(op, fields) if op.request_type is not None else []
+
+    def arguments(self, resource_id: str) -> dict[str, Any]:
+        given = {**self.given, self.op.path_params[0].name: resource_id}
+        return {**{p.name: given[p.name] for p in self.op.params}, **self.body}
+
+    def call(self, resource_id: str) -> Call[Any]:
+        """The call for this id (``UsageError`` naming the option of a bad field)."""
+        return _call(self.op, self.arguments(resource_id))
+
+    def reader(self, call: Call[Any]) -> Call[Any]:
+        return self.op.reader_call(call)
+
+    def merged(self, resource_id: str, stored: Any) -> Call[Any]:
+        """The call with the parts of whole groups left out taken from ``stored``."""
+        kwargs = self.arguments(resource_id)
+        _merge_into(kwargs, self.groups, stored)
+        return _call(self.op, kwargs)
+
+
 def _extra_help(op: Operation[Any]) -> str:
     notes = []
+    if takes_many(op):
+        notes.append(
+            "Several ids (or --ids-from) are sent concurrently at the client's pace: one result "
+            "a line per id (JSON Lines with -o json), each failure on stderr with its id; exits 1 "
+            "if any failed."
+        )
     if op.request_type is not None:
         notes.append(
             "Give the fields as options, or the whole camelCase request body with "
