@@ -15,8 +15,8 @@ from togai_customers import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEO
 
 from . import _commands
 from ._flags import Output, Verbose, Wide, apply_flags
-from ._help import Group
-from ._servers import register as _register_servers
+from ._help import Later, LazyGroup
+from ._servers import register_later as _servers_later
 from ._state import CliState
 
 __all__ = ["app"]
@@ -28,9 +28,20 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+#: Every command, made when named (``LazyGroup``): the API commands, the servers, the groups.
+_LATER: dict[str, Later] = {}
+_commands.register(_LATER)
+_servers_later(_LATER)
+_commands.register_groups(_LATER)
+
+
+class _Root(LazyGroup):
+    later = _LATER
+
+
 app = typer.Typer(
     name="togai-customers",
-    cls=Group,
+    cls=_Root,
     help="Manage Togai customers, and run the REST/MCP servers and the local sandbox.",
     no_args_is_help=True,
     # Plain (click) help and errors: rich's formatter alone costs --help ~0.2 s of imports.
@@ -76,7 +87,3 @@ def _global(
 ) -> None:
     ctx.obj = CliState(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
     apply_flags(ctx.obj, output, wide, verbose)
-
-
-_commands.register(app)
-_register_servers(app)

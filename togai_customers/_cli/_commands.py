@@ -10,6 +10,7 @@ description. Bulk ``import``/``export`` are hand-written (``_bulk``, imported wh
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import sys
@@ -27,13 +28,13 @@ from togai_customers.spec import OPERATIONS, Call, Operation, Param, nothing_to_
 from ._dry_run import show_request
 from ._errors import guarded
 from ._flags import output_flags
-from ._help import Command, Group
+from ._help import Command, Group, Later, made
 from ._options import column_options, option_errors
 from ._output import emit_list, emit_record
 from ._signature import with_parameters
 from ._state import CliState, UsageError
 
-__all__ = ["register"]
+__all__ = ["register", "register_groups"]
 
 #: Short spellings, next to the derived ``--primary-email`` etc.
 _ALIASES = {"primary_email": "--email", "account_invoice_currency": "--invoice-currency"}
@@ -101,7 +102,7 @@ def _url_parameters(op: Operation[Any]) -> list[inspect.Parameter]:
         arg = typer.Argument(
             help=f"{p.description} Several may be given: each is sent, concurrently.",
             show_default=False,
-            metavar=p.name.upper() + "...",
+            metavar=p.name.upper(),
         )
         out.append(_param(p.name, Annotated[Optional[list[str]], arg]))  # noqa: UP045
         ids_from = typer.Option(
@@ -407,25 +408,57 @@ def _extra_help(op: Operation[Any]) -> str:
     return " ".join(notes)
 
 
-def register(app: typer.Typer) -> None:
-    """Add one command per operation row, and the bulk commands, to ``app``."""
-    groups: dict[str, typer.Typer] = {}
+def register(later: dict[str, Later]) -> None:
+    """Add one command per operation row, and the bulk commands, to ``later`` (made when named:
+    ``_help.LazyGroup``)."""
+    groups: dict[str, list[Operation[Any]]] = {}
     for op in OPERATIONS:
         *group, name = op.cli_command.split()
-        target = app
         if group:
             (group_name,) = group
-            if group_name not in groups:
-                groups[group_name] = typer.Typer(
-                    cls=Group,
-                    help=_GROUP_HELP.get(group_name, f"The {group_name} commands."),
-                    no_args_is_help=True,
-                    rich_markup_mode=None,  # plain help, as the root's (no rich at start-up)
-                )
-                app.add_typer(groups[group_name], name=group_name)
-            target = groups[group_name]
-        target.command(name, cls=Command, help=_help(op, _extra_help(op)))(_command(op))
-    _register_bulk(app)
+            groups.setdefault(group_name, []).append(op)
+        else:
+            later[name] = (_help(op, _extra_help(op)), _maker(op, name))
+    for name, help_text in _BULK_HELP.items():
+        later[name] = (help_text, functools.partial(made, _register_bulk, name))
+    _GROUPS.update(groups)
+
+
+#: The command groups rows name, and their rows (``contacts``: ``contacts create``).
+_GROUPS: dict[str, list[Operation[Any]]] = {}
+
+
+def register_groups(later: dict[str, Later]) -> None:
+    """Add the command groups (after every command, where Typer lists groups) to ``later``."""
+    for name in _GROUPS:
+        later[name] = (_group_help(name), _group_maker(name, _GROUPS))
+
+
+def _group_help(name: str) -> str:
+    return _GROUP_HELP.get(name, f"The {name} commands.")
+
+
+def _add(target: typer.Typer, op: Operation[Any], name: str) -> None:
+    target.command(name, cls=Command, help=_help(op, _extra_help(op)))(_command(op))
+
+
+def _maker(op: Operation[Any], name: str) -> Callable[[], Any]:
+    return functools.partial(made, lambda app: _add(app, op, name), name)
+
+
+def _group_maker(name: str, groups: dict[str, list[Operation[Any]]]) -> Callable[[], Any]:
+    def register(app: typer.Typer) -> None:
+        group = typer.Typer(
+            cls=Group,
+            help=_group_help(name),
+            no_args_is_help=True,
+            rich_markup_mode=None,  # plain help, as the root's (no rich at start-up)
+        )
+        for op in groups[name]:
+            _add(group, op, op.cli_command.split()[-1])
+        app.add_typer(group, name=name)
+
+    return functools.partial(made, register, name)
 
 
 _FILE = typer.Argument(
@@ -481,18 +514,40 @@ _SYNC_NOTES = (
 )
 
 
-def _register_bulk(app: typer.Typer) -> None:
-    @app.command(
-        "import",
-        cls=Command,
-        help="Create customers in bulk from a .csv or .jsonl file.\n\n"
+#: The bulk commands' help (also what ``--help`` lists before they are made).
+_BULK_HELP = {
+    "import": (
+        "Create customers in bulk from a .csv or .jsonl file.\n\n"
         "CSV columns are the create options' names (id, name, primary_email, line1, ...,"
         " country); JSON Lines rows are create request bodies (camelCase), or customers "
         "as exported. " + _CHECKS + " Safe to re-run: a customer that already exists with the "
         "same data counts as present. Failed and malformed rows are written to "
         "FILE.failed.jsonl with their error. Exits 0 only when every row was created or "
-        "already present.\n\n" + _IMPORT_NOTES,
-    )
+        "already present.\n\n" + _IMPORT_NOTES
+    ),
+    "sync": (
+        "Make Togai match a .csv or .jsonl file for the customers it names.\n\n"
+        "Creates the missing customers and updates those whose name, primary email or "
+        "address differ; leaves the others alone and never deletes. First prints the plan "
+        "(how many to create, update, leave unchanged, and the invalid rows; the first rows of "
+        "each with the differences field by field; all of them with -o json), then asks before "
+        "applying it on a terminal; elsewhere it needs --yes. The current state is read with "
+        "the fewer requests of listing every customer (100 a page) or one get per row. The "
+        "file is what `export` writes and `import` reads: export, edit, sync. "
+        + _CHECKS
+        + "\n\n"
+        + _SYNC_NOTES
+    ),
+    "export": (
+        "Write every customer, page after page, as JSON Lines or CSV.\n\n"
+        "Streams to the file (or stdout) in constant memory, with progress on stderr. "
+        "The output can be imported again with `import`."
+    ),
+}
+
+
+def _register_bulk(app: typer.Typer) -> None:
+    @app.command("import", cls=Command, help=_BULK_HELP["import"])
     @guarded
     @output_flags
     def import_(
@@ -515,21 +570,7 @@ def _register_bulk(app: typer.Typer) -> None:
         )
         raise typer.Exit(code)
 
-    @app.command(
-        "sync",
-        cls=Command,
-        help="Make Togai match a .csv or .jsonl file for the customers it names.\n\n"
-        "Creates the missing customers and updates those whose name, primary email or "
-        "address differ; leaves the others alone and never deletes. First prints the plan "
-        "(how many to create, update, leave unchanged, and the invalid rows; the first rows of "
-        "each with the differences field by field; all of them with -o json), then asks before "
-        "applying it on a terminal; elsewhere it needs --yes. The current state is read with "
-        "the fewer requests of listing every customer (100 a page) or one get per row. The "
-        "file is what `export` writes and `import` reads: export, edit, sync. "
-        + _CHECKS
-        + "\n\n"
-        + _SYNC_NOTES,
-    )
+    @app.command("sync", cls=Command, help=_BULK_HELP["sync"])
     @guarded
     @output_flags
     def sync(
@@ -560,13 +601,7 @@ def _register_bulk(app: typer.Typer) -> None:
         )
         raise typer.Exit(code)
 
-    @app.command(
-        "export",
-        cls=Command,
-        help="Write every customer, page after page, as JSON Lines or CSV.\n\n"
-        "Streams to the file (or stdout) in constant memory, with progress on stderr. "
-        "The output can be imported again with `import`.",
-    )
+    @app.command("export", cls=Command, help=_BULK_HELP["export"])
     @guarded
     def export(
         ctx: typer.Context,
