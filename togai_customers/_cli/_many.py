@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from togai_customers import RequestValidationError
+
 from ._dry_run import show_request
 from ._output import CsvWriter, emit_record
 from ._state import CliState, UsageError
@@ -40,6 +42,8 @@ def run_many(
     for resource_id in ids:
         try:
             calls.append(prepared.call(resource_id))
+        except RequestValidationError as exc:
+            raise UsageError(f"{resource_id}: {exc.message}") from None
         except UsageError as exc:
             raise UsageError(f"{resource_id}: {exc}") from None
     fmt = state.output_format()
