@@ -209,7 +209,8 @@ def _commands() -> list[str]:
     group: Any = typer.main.get_command(app)
     ctx = group.make_context("togai-customers", [], resilient_parsing=True)
     names: list[str] = []
-    for name in group.list_commands(ctx):  # click's API: the commands are made when named
+    # click's API: the commands are made when named.
+    for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
         if hasattr(command, "list_commands"):
             names += [f"{name} {sub}" for sub in command.list_commands(ctx)]
@@ -291,7 +292,9 @@ def generate(rec: Recorder) -> None:
         "-o table update acme-corp --name 'Acme Corporation' --city Lyon --country FR"
     )
     rec.run("update acme-corp --email new@acme.com --dry-run")
-    rec.text("The same changes to several customers (`--dry-run` shows each request):")
+    rec.text(
+        "The same changes to several customers (`--dry-run` shows each request):"
+    )
     rec.run("update acme-corp globex --email ap@example.com --dry-run")
 
     rec.text("## delete\n")

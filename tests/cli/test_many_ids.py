@@ -162,3 +162,10 @@ def test_delete_several_asks_once_on_a_terminal(
         assert "Aborted" in seen
         assert api.get_customer("c1").id == "c1"
         assert api.get_customer("c2").id == "c2"
+
+
+def test_ids_and_body_cannot_both_come_from_stdin(cli):
+    """--ids-from - with --from-json - is refused (exit 2): stdin can be read once."""
+    r = cli("update", "--ids-from", "-", "--from-json", "-", input="c1\n")
+    assert r.exit_code == 2
+    assert "cannot both read stdin" in r.stderr

@@ -28,8 +28,7 @@ def test_all_lists_every_public_name_in_order():
     public = [
         name
         for name in dir(togai_customers)
-        if not name.startswith("_")
-        and not isinstance(getattr(togai_customers, name), ModuleType)
+        if not name.startswith("_") and not isinstance(getattr(togai_customers, name), ModuleType)
     ]
     expected = sorted([*public, "__version__"], key=_isort_key)
     assert togai_customers.__all__ == expected

@@ -337,6 +337,8 @@ def _ids(op: Operation[Any], given: dict[str, Any]) -> list[str]:
     name = op.path_params[0].name
     ids = list(given[name] or [])
     source = given["ids_from"]
+    if source == "-" and given.get("from_json") == "-":
+        raise UsageError("--ids-from - and --from-json - cannot both read stdin")
     if source is not None:
         try:
             text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
