@@ -668,6 +668,8 @@ def _startup_sections(results: dict[str, Any]) -> list[str]:
             f"### 13. Start-up (whole processes, median of {st['runs']} interleaved rounds; "
             'the floor is `python -c "import httpx, typer"`)',
             "",
+            _load(st),
+            "",
             _table(
                 ["Command", "Median ms", "x floor (median of per-round ratios)"],
                 [[f"`{name}`", f"{ms[name]:.0f}", f"{ratio[name]:.2f}"] for name in ms],

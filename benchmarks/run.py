@@ -560,6 +560,7 @@ def _timed(argv: list[str], env: dict[str, str]) -> float:
 def bench_startup(plan: Plan) -> dict[str, Any]:
     """13. Start-up of short commands beside Python's floor for a CLI on httpx and Typer."""
     log(f"13. start-up: {plan.startup_runs} interleaved rounds of fresh processes")
+    before = os.getloadavg()
     cli = cli_path()
     py = sys.executable
     commands = {
@@ -586,7 +587,14 @@ def bench_startup(plan: Plan) -> dict[str, Any]:
         name: statistics.median(x / f for x, f in zip(samples[name], samples["floor"], strict=True))
         for name in commands
     }
-    return {"runs": plan.startup_runs, "median_ms": medians, "ratio_vs_floor": ratios}
+    return {
+        "runs": plan.startup_runs,
+        "median_ms": medians,
+        "ratio_vs_floor": ratios,
+        # Other work on the machine shows in the load averages (1, 5, 15 min).
+        "load_before": before,
+        "load_after": os.getloadavg(),
+    }
 
 
 def bench_batch(plan: Plan, tmp: Path) -> dict[str, Any]:
