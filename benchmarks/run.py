@@ -74,6 +74,11 @@ class Plan:
         # 9. Resume: rows, killed when the journal holds this share of them.
         self.resume_rows = 400 if quick else 2_000
         self.resume_kill_at = 0.5
+        # 13. Start-up: fresh processes per command, interleaved rounds.
+        self.startup_runs = 5 if quick else 15
+        # 14. Many ids: one `get --ids-from` of this many vs a shell loop of `get`s.
+        self.batch_ids = 1_000
+        self.loop_gets = 20 if quick else 50
 
 
 def log(message: str) -> None:
@@ -545,6 +550,90 @@ def bench_resume(plan: Plan, tmp: Path) -> dict[str, Any]:
     }
 
 
+def _timed(argv: list[str], env: dict[str, str]) -> float:
+    """Wall milliseconds of one whole process (which must exit 0)."""
+    t0 = time.perf_counter()
+    subprocess.run(argv, capture_output=True, check=True, env=env)
+    return (time.perf_counter() - t0) * 1000
+
+
+def bench_startup(plan: Plan) -> dict[str, Any]:
+    """13. Start-up of short commands beside Python's floor for a CLI on httpx and Typer."""
+    log(f"13. start-up: {plan.startup_runs} interleaved rounds of fresh processes")
+    before = os.getloadavg()
+    cli = cli_path()
+    py = sys.executable
+    commands = {
+        "floor": [py, "-c", "import httpx, typer"],
+        "python": [py, "-c", "pass"],
+        "version": [cli, "--version"],
+        "help": [cli, "--help"],
+        "get": [cli, "-o", "json", "get", "c1"],
+        "import togai_customers": [py, "-c", "import togai_customers"],
+        "import httpx": [py, "-c", "import httpx"],
+    }
+    with spawn("sandbox", "--rows", "10") as sandbox:
+        env = {**os.environ, "TOGAI_API_KEY": API_KEY, "TOGAI_BASE_URL": sandbox}
+        env.pop("TOGAI_MAX_RPS", None)
+        for argv in commands.values():  # compile and cache the bytecode first
+            _timed(argv, env)
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(plan.startup_runs):
+            for name, argv in commands.items():
+                samples[name].append(_timed(argv, env))
+    medians = {name: statistics.median(v) for name, v in samples.items()}
+    # The ratio of each round's pair is robust to a burst of load inflating a whole round.
+    ratios = {
+        name: statistics.median(x / f for x, f in zip(samples[name], samples["floor"], strict=True))
+        for name in commands
+    }
+    return {
+        "runs": plan.startup_runs,
+        "median_ms": medians,
+        "ratio_vs_floor": ratios,
+        # Other work on the machine shows in the load averages (1, 5, 15 min).
+        "load_before": before,
+        "load_after": os.getloadavg(),
+    }
+
+
+def bench_batch(plan: Plan, tmp: Path) -> dict[str, Any]:
+    """14. 1,000 ids: one `get --ids-from FILE` process vs a shell loop of `get`s."""
+    n, loop = plan.batch_ids, plan.loop_gets
+    log(f"14. {n:,} ids: get --ids-from vs a shell loop of {loop} gets (extrapolated)")
+    cli = cli_path()
+    ids = tmp / "ids.txt"
+    ids.write_text("".join(f"c{i}\n" for i in range(n)))
+    with spawn("sandbox", "--rows", str(n)) as sandbox:
+        env = {**os.environ, "TOGAI_API_KEY": API_KEY, "TOGAI_BASE_URL": sandbox}
+        env.pop("TOGAI_MAX_RPS", None)
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [cli, "-o", "json", "get", "--ids-from", str(ids)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        batch_s = time.perf_counter() - t0
+        printed = len(done.stdout.splitlines())
+        script = f'for i in $(seq 0 {loop - 1}); do "{cli}" -o json get "c$i" >/dev/null; done'
+        t0 = time.perf_counter()
+        subprocess.run(["bash", "-c", script], check=True, env=env)
+        loop_s = time.perf_counter() - t0
+    per_get = loop_s / loop
+    return {
+        "ids": n,
+        "batch_s": batch_s,
+        "batch_exit": done.returncode,
+        "batch_printed": printed,
+        "loop_gets": loop,
+        "loop_s": loop_s,
+        "loop_per_get_ms": per_get * 1000,
+        "loop_extrapolated_s": per_get * n,
+        "speedup": per_get * n / batch_s,
+    }
+
+
 def _last_json(text: str) -> Any:
     try:
         return json.loads(text)
@@ -598,7 +687,18 @@ def bench_oauth(plan: Plan) -> dict[str, Any]:
 
 
 #: Groups of benchmarks ``--only`` can name (the client ones share their servers).
-GROUPS = ("clients", "import", "surfaces", "rate_bound", "loopback", "sync", "resume", "oauth")
+GROUPS = (
+    "clients",
+    "import",
+    "surfaces",
+    "rate_bound",
+    "loopback",
+    "sync",
+    "resume",
+    "startup",
+    "batch",
+    "oauth",
+)
 
 
 def main() -> None:
@@ -642,6 +742,8 @@ def main() -> None:
             results["memory"] = bench_memory(plan, stub, sandbox)
     if "import" in only:
         results["import"] = bench_import(plan)
+    if "startup" in only:
+        results["startup"] = bench_startup(plan)
     if "surfaces" in only:
         results["surfaces"] = bench_surfaces(plan)
         results["sessions"] = bench_sessions(plan)
@@ -650,6 +752,7 @@ def main() -> None:
         "loopback": bench_loopback,
         "sync": bench_sync,
         "resume": bench_resume,
+        "batch": bench_batch,
     }
     with tempfile.TemporaryDirectory() as tmp:
         for name, bench in bulk.items():

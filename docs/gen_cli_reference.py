@@ -13,6 +13,7 @@ import os
 import shlex
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 from typer.testing import CliRunner, Result
@@ -50,7 +51,15 @@ $ export TOGAI_API_KEY=sk-...      # the sandbox takes any non-empty key
 * The API key is never printed: not in results, errors, tracebacks, logs nor dry runs.
 * `--dry-run` (create, update, delete, contacts create) prints the exact request the SDK would send,
   with the key (and a contact's password) redacted, and sends nothing.
-* Shell completion: `togai-customers --install-completion`.
+* Several ids: `get`, `update` and `delete` take several ids (`get ID ID ...`) or read them with
+  `--ids-from FILE` (`-` for stdin, one id a line). They are sent concurrently, in one process, at
+  the pace the bulk commands use (never above `$TOGAI_MAX_RPS`); each result is printed in the
+  order of the ids (a JSON Lines line each with `-o json`, one CSV header), each failure is one
+  `Error: ID: ...` line on stderr, and the exit code is `1` if any failed. A single id prints as
+  before. `delete` asks once, with the count, and `--dry-run` shows every request.
+* Shell completion (Typer's): `togai-customers --install-completion` installs it for the current
+  shell (bash, zsh, fish, PowerShell); `--show-completion` prints the script to install by hand.
+  Commands and options complete without a request to the API (nothing is sent, no key needed).
 """
 
 
@@ -197,11 +206,16 @@ class Recorder:
 
 def _commands() -> list[str]:
     """Every command of the app, sub-commands as ``group command``."""
-    group = typer.main.get_command(app)
+    group: Any = typer.main.get_command(app)
+    ctx = group.make_context("togai-customers", [], resilient_parsing=True)
     names: list[str] = []
-    for name, command in group.commands.items():  # type: ignore[attr-defined]
-        subs = getattr(command, "commands", None)
-        names += [f"{name} {sub}" for sub in subs] if subs else [name]
+    # click's API: the commands are made when named.
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if hasattr(command, "list_commands"):
+            names += [f"{name} {sub}" for sub in command.list_commands(ctx)]
+        else:
+            names.append(name)
     return names
 
 
@@ -264,6 +278,13 @@ def generate(rec: Recorder) -> None:
     rec.run("get acme-corp")
     rec.run("-o table get acme-corp")
     rec.run("get c9", expect=1)
+    rec.text(
+        "Several ids in one process (concurrently, at the client's pace): one JSON line each, "
+        "in the order given; a failure is one line on stderr with its id, and the exit code 1:"
+    )
+    rec.run("get acme-corp c9 globex", expect=1)
+    rec.write_file("ids.txt", "acme-corp\nglobex\n")
+    rec.run("-o csv get --ids-from ids.txt")
 
     rec.text("## update\n")
     rec.run("update --help")
@@ -271,6 +292,10 @@ def generate(rec: Recorder) -> None:
         "-o table update acme-corp --name 'Acme Corporation' --city Lyon --country FR"
     )
     rec.run("update acme-corp --email new@acme.com --dry-run")
+    rec.text(
+        "The same changes to several customers (`--dry-run` shows each request):"
+    )
+    rec.run("update acme-corp globex --email ap@example.com --dry-run")
 
     rec.text("## delete\n")
     rec.run("delete --help")
@@ -280,6 +305,11 @@ def generate(rec: Recorder) -> None:
     )
     rec.run("delete initech", expect=2)
     rec.run("delete initech --yes")
+    rec.text(
+        "Several ids: on a terminal one question, `Delete 2 customers? This cannot be undone. "
+        "[y/N]`; without a terminal (ids from stdin leave none to ask on), `--yes` again:"
+    )
+    rec.run("delete --ids-from ids.txt", expect=2)
 
     rec.text("## contacts create\n")
     rec.run("contacts create --help")

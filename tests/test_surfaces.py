@@ -103,8 +103,9 @@ async def test_mcp_tools_are_the_rows() -> None:
 def _command(path: str) -> Any:
     """The (typer-vendored) click command at ``path``, e.g. ``contacts create``."""
     command: Any = typer.main.get_command(cli_app)
-    for name in path.split():
-        command = command.commands[name]
+    ctx = command.make_context("togai-customers", [], resilient_parsing=True)
+    for name in path.split():  # click's get_command: commands are made when named
+        command = command.get_command(ctx, name)
     return command
 
 

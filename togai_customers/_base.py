@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 import time
 from collections.abc import Generator
 from typing import Any, Generic, Self, TypeVar
@@ -45,6 +46,7 @@ __all__ = [
     "Send",
     "Sleep",
     "configure_logging_from_env",
+    "tls_verify",
 ]
 
 R = TypeVar("R")
@@ -56,6 +58,23 @@ logger = logging.getLogger("togai_customers")
 logger.addHandler(logging.NullHandler())  # a library is quiet unless the application says
 
 _NOT_SET: Any = object()
+
+
+#: Proxy variables through which a plain-HTTP request may still go over TLS (to the proxy).
+_PROXY_VARS = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def tls_verify(base_url: str) -> ssl.SSLContext | bool:
+    """What a client's own ``httpx`` client verifies TLS with.
+
+    A plain-HTTP base URL (a local sandbox, a test server) makes no TLS connection, so loading
+    the CA bundle (30-50 ms of CPU, a sixth of a short CLI command) is skipped: the context
+    given trusts no certificate, so a TLS connection made anyway fails closed. Through a proxy
+    the default is kept (the proxy itself may be HTTPS).
+    """
+    if base_url.startswith("http://") and not any(os.environ.get(v) for v in _PROXY_VARS):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, against no CA
+    return True
 
 
 class RawResponse(Generic[R]):
@@ -223,7 +242,7 @@ class BaseClient(Generic[HttpT]):
         self._pacer = pacer
         self._clock = clock
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else self._new_http()
+        self._http = http_client if http_client is not None else self._new_http(self.base_url)
         configure_logging_from_env()
 
     def _configure(self, config: ClientConfig) -> None:
@@ -235,7 +254,7 @@ class BaseClient(Generic[HttpT]):
         }
 
     @staticmethod
-    def _new_http() -> HttpT:
+    def _new_http(base_url: str) -> HttpT:
         raise NotImplementedError
 
     @property

@@ -14,7 +14,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from ._base import BaseClient, RawResponse, Run, Send, Sleep, transport_error
+from ._base import BaseClient, RawResponse, Run, Send, Sleep, tls_verify, transport_error
 from ._calls import OperationMethods
 from ._exceptions import APIConnectionError, APIStatusError, status_error
 from ._operations import Call
@@ -42,8 +42,8 @@ class TogaiCustomers(OperationMethods, BaseClient[httpx.Client]):
         return result if item is None else SyncPage[item]
 
     @staticmethod
-    def _new_http() -> httpx.Client:
-        return httpx.Client()
+    def _new_http(base_url: str) -> httpx.Client:
+        return httpx.Client(verify=tls_verify(base_url))
 
     @property
     def with_raw_response(self) -> WithRawResponse:
@@ -118,8 +118,8 @@ class AsyncTogaiCustomers(OperationMethods, BaseClient[httpx.AsyncClient]):
         return Awaitable[result] if item is None else AsyncPaginator[item]
 
     @staticmethod
-    def _new_http() -> httpx.AsyncClient:
-        return httpx.AsyncClient()
+    def _new_http(base_url: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(verify=tls_verify(base_url))
 
     @property
     def with_raw_response(self) -> AsyncWithRawResponse:

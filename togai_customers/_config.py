@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import attrs
-import httpx
 
 from ._exceptions import TogaiError
+from ._lazy import LazyModule
 from ._pacing import check_rate
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = LazyModule("httpx")  # imported when first used, not to read the defaults
+
 
 __all__ = [
     "DEFAULT_BASE_URL",

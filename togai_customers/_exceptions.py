@@ -27,10 +27,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
+
+from ._lazy import LazyModule
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = LazyModule("httpx")  # imported when first used, not to read the defaults
 
 __all__ = [
     "APIConnectionError",

@@ -1,85 +1,41 @@
 """The ``togai-customers`` command line (Typer). Imports no server code until a server command runs.
 
-Every API command is a thin call into the SDK (``_commands``); bulk import/export live in
-``_bulk`` and rich's progress/table code is imported only when a command needs it, so
-``togai-customers --help`` stays quick.
+Start-up is most of a short command's time, so each piece loads when it is needed: ``--version``
+alone is answered before Typer is imported, the command tree (``_app``) imports no HTTP stack,
+and every command imports what it runs (the SDK client, rich, the bulk code) when it runs.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from togai_customers import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, __version__
-
-from . import _commands
-from ._flags import Output, Verbose, Wide, apply_flags
-from ._help import Group
-from ._servers import register as _register_servers
-from ._state import CliState
+if TYPE_CHECKING:
+    from ._app import app
+    from ._state import CliState
 
 __all__ = ["CliState", "app", "main"]
 
 
-def _show_version(value: bool) -> None:
-    if value:
-        typer.echo(f"togai-customers {__version__}")
-        raise typer.Exit()
-
-
-app = typer.Typer(
-    name="togai-customers",
-    cls=Group,
-    help="Manage Togai customers, and run the REST/MCP servers and the local sandbox.",
-    no_args_is_help=True,
-    # Typer's own traceback printer shows local variables, which may hold the API key.
-    pretty_exceptions_enable=False,
-)
-
-
-@app.callback()
-def _global(
-    ctx: typer.Context,
-    api_key: Annotated[
-        str | None,
-        typer.Option(envvar="TOGAI_API_KEY", show_default=False, help="Togai API key."),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="TOGAI_BASE_URL",
-            show_default=False,
-            help=f"API base URL (default {DEFAULT_BASE_URL}).",
-        ),
-    ] = None,
-    timeout: Annotated[
-        float, typer.Option(min=0.1, help="Request timeout, seconds.")
-    ] = DEFAULT_TIMEOUT,
-    max_retries: Annotated[
-        int, typer.Option(min=0, help="Retries per request.")
-    ] = DEFAULT_MAX_RETRIES,
-    output: Output = None,
-    wide: Wide = False,
-    verbose: Verbose = False,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            is_eager=True,
-            callback=_show_version,
-            help="Show the version and exit.",
-        ),
-    ] = False,
-) -> None:
-    ctx.obj = CliState(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
-    apply_flags(ctx.obj, output, wide, verbose)
-
-
-_commands.register(app)
-_register_servers(app)
-
-
 def main() -> None:
     """Console-script entry point."""
+    if sys.argv[1:] == ["--version"]:  # what scripts ask most often: no Typer needed
+        from togai_customers import __version__
+
+        print(f"togai-customers {__version__}")
+        return
+    from ._app import app
+
     app()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from ._app import app
+
+        return app
+    if name == "CliState":
+        from ._state import CliState
+
+        return CliState
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,7 @@ description. Bulk ``import``/``export`` are hand-written (``_bulk``, imported wh
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import sys
@@ -27,13 +28,13 @@ from togai_customers.spec import OPERATIONS, Call, Operation, Param, nothing_to_
 from ._dry_run import show_request
 from ._errors import guarded
 from ._flags import output_flags
-from ._help import Command, Group
+from ._help import Command, Group, Later, made
 from ._options import column_options, option_errors
 from ._output import emit_list, emit_record
 from ._signature import with_parameters
 from ._state import CliState, UsageError
 
-__all__ = ["register"]
+__all__ = ["register", "register_groups"]
 
 #: Short spellings, next to the derived ``--primary-email`` etc.
 _ALIASES = {"primary_email": "--email", "account_invoice_currency": "--invoice-currency"}
@@ -88,10 +89,30 @@ def _param(name: str, annotation: Any, default: Any = None) -> inspect.Parameter
     )
 
 
+def takes_many(op: Operation[Any]) -> bool:
+    """A row whose path is one resource (``/customers/{customer_id}``) takes several ids."""
+    return len(op.path_params) == 1 and op.path.endswith("{" + op.path_params[0].name + "}")
+
+
 def _url_parameters(op: Operation[Any]) -> list[inspect.Parameter]:
     """Path parameters as arguments, query parameters as options with the row's bounds."""
     out = []
-    for p in op.path_params:
+    if takes_many(op):
+        (p,) = op.path_params
+        arg = typer.Argument(
+            help=f"{p.description} Several may be given: each is sent, concurrently.",
+            show_default=False,
+            metavar=p.name.upper(),
+        )
+        out.append(_param(p.name, Annotated[Optional[list[str]], arg]))  # noqa: UP045
+        ids_from = typer.Option(
+            "--ids-from",
+            metavar="FILE|-",
+            show_default=False,
+            help="Read the ids from FILE, or - for stdin: one a line (blank lines skipped).",
+        )
+        out.append(_param("ids_from", Annotated[Optional[str], ids_from]))  # noqa: UP045
+    for p in op.path_params if not takes_many(op) else ():
         arg = typer.Argument(help=p.description, show_default=False, metavar=p.name.upper())
         out.append(_param(p.name, Annotated[str, arg], inspect.Parameter.empty))
     for p in op.query_params:
@@ -175,6 +196,11 @@ def _merge_stored(
     read = op.reader_call(_call(op, kwargs))
     with state.client() as client:
         stored = client.send(read).parse()
+    _merge_into(kwargs, groups, stored)
+
+
+def _merge_into(kwargs: dict[str, Any], groups: list[str], stored: Any) -> None:
+    """The parts of ``groups`` left out of ``kwargs``, taken from the ``stored`` resource."""
     for group in groups:
         current = getattr(stored, group)
         parts = {} if current is None else attrs.asdict(current, filter=lambda _, v: v is not None)
@@ -264,6 +290,14 @@ def _command(op: Operation[Any]) -> Callable[..., None]:
     def command(ctx: typer.Context, fields: dict[str, Any] | None = None, **given: Any) -> None:
         state = CliState.of(ctx)
         dry_run = bool(given.get("dry_run"))
+        if takes_many(op):
+            ids = _ids(op, given)
+            if len(ids) > 1 or given["ids_from"] is not None:
+                from ._many import run_many
+
+                run_many(state, op, ids, given, _Prepared(op, fields or {}, given))
+                return
+            given = {**given, op.path_params[0].name: ids[0]}
         kwargs = {p.name: given[p.name] for p in op.params}
         if op.request_type is not None:
             kwargs.update(_body(op, fields or {}, given["from_json"]))
@@ -298,8 +332,60 @@ def _command(op: Operation[Any]) -> Callable[..., None]:
     return guarded(with_columns(output_flags(command)))
 
 
+def _ids(op: Operation[Any], given: dict[str, Any]) -> list[str]:
+    """The ids of a command that takes several: the arguments, then those of --ids-from."""
+    name = op.path_params[0].name
+    ids = list(given[name] or [])
+    source = given["ids_from"]
+    if source == "-" and given.get("from_json") == "-":
+        raise UsageError("--ids-from - and --from-json - cannot both read stdin")
+    if source is not None:
+        try:
+            text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+        ids += [line.strip() for line in text.splitlines() if line.strip()]
+    if not ids:
+        raise UsageError(f"give a {name.upper()} or --ids-from FILE|-")
+    return ids
+
+
+class _Prepared:
+    """What a command does to each of several ids, as it does to one: the body from the options
+    (checked once), the merge of whole groups with each stored resource, the call."""
+
+    def __init__(self, op: Operation[Any], fields: dict[str, Any], given: dict[str, Any]):
+        self.op = op
+        self.given = given
+        self.body = _body(op, fields, given["from_json"]) if op.request_type is not None else {}
+        self.groups = _whole_groups(op, fields) if op.request_type is not None else []
+
+    def arguments(self, resource_id: str) -> dict[str, Any]:
+        given = {**self.given, self.op.path_params[0].name: resource_id}
+        return {**{p.name: given[p.name] for p in self.op.params}, **self.body}
+
+    def call(self, resource_id: str) -> Call[Any]:
+        """The call for this id (``UsageError`` naming the option of a bad field)."""
+        return _call(self.op, self.arguments(resource_id))
+
+    def reader(self, call: Call[Any]) -> Call[Any]:
+        return self.op.reader_call(call)
+
+    def merged(self, resource_id: str, stored: Any) -> Call[Any]:
+        """The call with the parts of whole groups left out taken from ``stored``."""
+        kwargs = self.arguments(resource_id)
+        _merge_into(kwargs, self.groups, stored)
+        return _call(self.op, kwargs)
+
+
 def _extra_help(op: Operation[Any]) -> str:
     notes = []
+    if takes_many(op):
+        notes.append(
+            "Several ids (or --ids-from) are sent concurrently at the client's pace: one result "
+            "a line per id (JSON Lines with -o json), each failure on stderr with its id; exits 1 "
+            "if any failed."
+        )
     if op.request_type is not None:
         notes.append(
             "Give the fields as options, or the whole camelCase request body with "
@@ -324,24 +410,57 @@ def _extra_help(op: Operation[Any]) -> str:
     return " ".join(notes)
 
 
-def register(app: typer.Typer) -> None:
-    """Add one command per operation row, and the bulk commands, to ``app``."""
-    groups: dict[str, typer.Typer] = {}
+def register(later: dict[str, Later]) -> None:
+    """Add one command per operation row, and the bulk commands, to ``later`` (made when named:
+    ``_help.LazyGroup``)."""
+    groups: dict[str, list[Operation[Any]]] = {}
     for op in OPERATIONS:
         *group, name = op.cli_command.split()
-        target = app
         if group:
             (group_name,) = group
-            if group_name not in groups:
-                groups[group_name] = typer.Typer(
-                    cls=Group,
-                    help=_GROUP_HELP.get(group_name, f"The {group_name} commands."),
-                    no_args_is_help=True,
-                )
-                app.add_typer(groups[group_name], name=group_name)
-            target = groups[group_name]
-        target.command(name, cls=Command, help=_help(op, _extra_help(op)))(_command(op))
-    _register_bulk(app)
+            groups.setdefault(group_name, []).append(op)
+        else:
+            later[name] = (_help(op, _extra_help(op)), _maker(op, name))
+    for name, help_text in _BULK_HELP.items():
+        later[name] = (help_text, functools.partial(made, _register_bulk, name))
+    _GROUPS.update(groups)
+
+
+#: The command groups rows name, and their rows (``contacts``: ``contacts create``).
+_GROUPS: dict[str, list[Operation[Any]]] = {}
+
+
+def register_groups(later: dict[str, Later]) -> None:
+    """Add the command groups (after every command, where Typer lists groups) to ``later``."""
+    for name in _GROUPS:
+        later[name] = (_group_help(name), _group_maker(name, _GROUPS))
+
+
+def _group_help(name: str) -> str:
+    return _GROUP_HELP.get(name, f"The {name} commands.")
+
+
+def _add(target: typer.Typer, op: Operation[Any], name: str) -> None:
+    target.command(name, cls=Command, help=_help(op, _extra_help(op)))(_command(op))
+
+
+def _maker(op: Operation[Any], name: str) -> Callable[[], Any]:
+    return functools.partial(made, lambda app: _add(app, op, name), name)
+
+
+def _group_maker(name: str, groups: dict[str, list[Operation[Any]]]) -> Callable[[], Any]:
+    def register(app: typer.Typer) -> None:
+        group = typer.Typer(
+            cls=Group,
+            help=_group_help(name),
+            no_args_is_help=True,
+            rich_markup_mode=None,  # plain help, as the root's (no rich at start-up)
+        )
+        for op in groups[name]:
+            _add(group, op, op.cli_command.split()[-1])
+        app.add_typer(group, name=name)
+
+    return functools.partial(made, register, name)
 
 
 _FILE = typer.Argument(
@@ -397,18 +516,40 @@ _SYNC_NOTES = (
 )
 
 
-def _register_bulk(app: typer.Typer) -> None:
-    @app.command(
-        "import",
-        cls=Command,
-        help="Create customers in bulk from a .csv or .jsonl file.\n\n"
+#: The bulk commands' help (also what ``--help`` lists before they are made).
+_BULK_HELP = {
+    "import": (
+        "Create customers in bulk from a .csv or .jsonl file.\n\n"
         "CSV columns are the create options' names (id, name, primary_email, line1, ...,"
         " country); JSON Lines rows are create request bodies (camelCase), or customers "
         "as exported. " + _CHECKS + " Safe to re-run: a customer that already exists with the "
         "same data counts as present. Failed and malformed rows are written to "
         "FILE.failed.jsonl with their error. Exits 0 only when every row was created or "
-        "already present.\n\n" + _IMPORT_NOTES,
-    )
+        "already present.\n\n" + _IMPORT_NOTES
+    ),
+    "sync": (
+        "Make Togai match a .csv or .jsonl file for the customers it names.\n\n"
+        "Creates the missing customers and updates those whose name, primary email or "
+        "address differ; leaves the others alone and never deletes. First prints the plan "
+        "(how many to create, update, leave unchanged, and the invalid rows; the first rows of "
+        "each with the differences field by field; all of them with -o json), then asks before "
+        "applying it on a terminal; elsewhere it needs --yes. The current state is read with "
+        "the fewer requests of listing every customer (100 a page) or one get per row. The "
+        "file is what `export` writes and `import` reads: export, edit, sync. "
+        + _CHECKS
+        + "\n\n"
+        + _SYNC_NOTES
+    ),
+    "export": (
+        "Write every customer, page after page, as JSON Lines or CSV.\n\n"
+        "Streams to the file (or stdout) in constant memory, with progress on stderr. "
+        "The output can be imported again with `import`."
+    ),
+}
+
+
+def _register_bulk(app: typer.Typer) -> None:
+    @app.command("import", cls=Command, help=_BULK_HELP["import"])
     @guarded
     @output_flags
     def import_(
@@ -431,21 +572,7 @@ def _register_bulk(app: typer.Typer) -> None:
         )
         raise typer.Exit(code)
 
-    @app.command(
-        "sync",
-        cls=Command,
-        help="Make Togai match a .csv or .jsonl file for the customers it names.\n\n"
-        "Creates the missing customers and updates those whose name, primary email or "
-        "address differ; leaves the others alone and never deletes. First prints the plan "
-        "(how many to create, update, leave unchanged, and the invalid rows; the first rows of "
-        "each with the differences field by field; all of them with -o json), then asks before "
-        "applying it on a terminal; elsewhere it needs --yes. The current state is read with "
-        "the fewer requests of listing every customer (100 a page) or one get per row. The "
-        "file is what `export` writes and `import` reads: export, edit, sync. "
-        + _CHECKS
-        + "\n\n"
-        + _SYNC_NOTES,
-    )
+    @app.command("sync", cls=Command, help=_BULK_HELP["sync"])
     @guarded
     @output_flags
     def sync(
@@ -476,13 +603,7 @@ def _register_bulk(app: typer.Typer) -> None:
         )
         raise typer.Exit(code)
 
-    @app.command(
-        "export",
-        cls=Command,
-        help="Write every customer, page after page, as JSON Lines or CSV.\n\n"
-        "Streams to the file (or stdout) in constant memory, with progress on stderr. "
-        "The output can be imported again with `import`.",
-    )
+    @app.command("export", cls=Command, help=_BULK_HELP["export"])
     @guarded
     def export(
         ctx: typer.Context,

@@ -39,8 +39,11 @@ def _redact_secrets(data: Any, cls: Any) -> Any:
     return out
 
 
-def show_request(state: CliState, call: Call[Any]) -> None:
-    """Print the request of ``call`` (method, URL, headers, JSON body) in the output format."""
+def show_request(
+    state: CliState, call: Call[Any], *, one_line: bool = False, note: bool = True
+) -> None:
+    """Print the request of ``call`` (method, URL, headers, JSON body) in the output format
+    (``one_line``: a JSON Lines line); ``note``: say on stderr that nothing was sent."""
     request = state.offline_client().build_request(call)
     headers = {
         name: ("Bearer " + REDACTED if name.lower() == "authorization" else value)
@@ -49,10 +52,11 @@ def show_request(state: CliState, call: Call[Any]) -> None:
     body = json.loads(request.content) if request.content else None
     if call.body is not None:
         body = _redact_secrets(body, type(call.body))
-    if state.output_format() in ("json", "jsonl"):
-        print_json(
-            {"method": request.method, "url": str(request.url), "headers": headers, "body": body}
-        )
+    shown = {"method": request.method, "url": str(request.url), "headers": headers, "body": body}
+    if one_line:
+        typer.echo(json.dumps(shown, ensure_ascii=False))
+    elif state.output_format() in ("json", "jsonl"):
+        print_json(shown)
     else:
         typer.echo(f"{request.method} {request.url}")
         for name, value in headers.items():
@@ -60,4 +64,5 @@ def show_request(state: CliState, call: Call[Any]) -> None:
         if body is not None:
             typer.echo("")
             typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
-    typer.echo("Dry run: nothing was sent.", err=True)
+    if note:
+        typer.echo("Dry run: nothing was sent.", err=True)

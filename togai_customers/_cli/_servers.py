@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from ._help import Command
+from ._help import Command, Later, made
 from ._state import CliState
 
 if TYPE_CHECKING:
     from togai_customers_server._settings import ServeOptions
 
-__all__ = ["register"]
+__all__ = ["HELP", "register", "register_later"]
 
 _INSTALL_HINT = "The servers need the 'server' extra: pip install 'togai-customers[server]'"
 
@@ -24,10 +25,32 @@ def _missing_extra(exc: ImportError) -> NoReturn:
     raise typer.Exit(code=1)
 
 
+#: Each server command's help (also what ``--help`` lists before the commands are made).
+HELP = {
+    "sandbox": "Run the sandbox: a local, stateful emulator of the Togai Customers API.",
+    "serve": (
+        "Run the REST adapter (8080) and the MCP server (9090) in one process; Ctrl-C stops.\n"
+        "\n"
+        "Needs TOGAI_API_KEY (or --api-key), unless --sandbox runs everything locally."
+    ),
+    "mcp": (
+        "Run only the MCP server: streamable HTTP at http://HOST:PORT/mcp, or --stdio.\n"
+        "\n"
+        "With --stdio and --sandbox the sandbox runs in-process (no port is opened)."
+    ),
+}
+
+
+def register_later(later: dict[str, Later]) -> None:
+    """Add the server commands to ``later`` (made when named: ``_help.LazyGroup``)."""
+    for name, help_text in HELP.items():
+        later[name] = (help_text, functools.partial(made, register, name))
+
+
 def register(app: typer.Typer) -> None:
     """Add the server commands to ``app``."""
 
-    @app.command("sandbox", cls=Command)
+    @app.command("sandbox", cls=Command, help=HELP["sandbox"])
     def sandbox(
         host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
         port: Annotated[
@@ -65,7 +88,6 @@ def register(app: typer.Typer) -> None:
         ] = False,
         seed: Annotated[int | None, typer.Option(help="Seed for the fault injection.")] = None,
     ) -> None:
-        """Run the sandbox: a local, stateful emulator of the Togai Customers API."""
         try:
             import sqlite3
 
@@ -345,7 +367,7 @@ def _run_serve(options: ServeOptions) -> NoReturn:
 
 
 def _register_serve(app: typer.Typer) -> None:
-    @app.command("serve", cls=Command)
+    @app.command("serve", cls=Command, help=HELP["serve"])
     def serve_command(
         ctx: typer.Context,
         host: _Host = "127.0.0.1",
@@ -375,10 +397,6 @@ def _register_serve(app: typer.Typer) -> None:
         oauth_audience: _OAuthAudience = None,
         oauth_scope_map: _OAuthScopeMap = None,
     ) -> None:
-        """Run the REST adapter (8080) and the MCP server (9090) in one process; Ctrl-C stops.
-
-        Needs TOGAI_API_KEY (or --api-key), unless --sandbox runs everything locally.
-        """
         try:
             import uvicorn  # noqa: F401  # the 'server' extra; checked here for a clear message
         except ImportError as exc:
@@ -406,7 +424,7 @@ def _register_serve(app: typer.Typer) -> None:
 
 
 def _register_mcp(app: typer.Typer) -> None:
-    @app.command("mcp", cls=Command)
+    @app.command("mcp", cls=Command, help=HELP["mcp"])
     def mcp_command(
         ctx: typer.Context,
         stdio: Annotated[
@@ -435,10 +453,6 @@ def _register_mcp(app: typer.Typer) -> None:
         oauth_audience: _OAuthAudience = None,
         oauth_scope_map: _OAuthScopeMap = None,
     ) -> None:
-        """Run only the MCP server: streamable HTTP at http://HOST:PORT/mcp, or --stdio.
-
-        With --stdio and --sandbox the sandbox runs in-process (no port is opened).
-        """
         try:
             from togai_customers_server.mcp import run_stdio
         except ImportError as exc:
