@@ -199,6 +199,7 @@ class AdaptivePace(TokenBucket):
         self._srtt: float | None = None
         self._min_rtt = math.inf
         self._recent: deque[float] = deque(maxlen=self.LATENCY_SAMPLES)
+        self._horizon = self._current_horizon()
         self.requests = 0
         self.throttled = 0
         self.peak = self._rate
@@ -240,15 +241,28 @@ class AdaptivePace(TokenBucket):
                 if sent_at is not None:
                     self._round_trip(now - sent_at)
                 # Grow only while the pace is what holds requests back: a reservation waited
-                # within the last second (the last interval in slow start, whose growth is fast
-                # enough to run far past a rate that is not being used in a second).
-                held = self.interval if self._rate < self._ssthresh else 1.0
+                # within the last second (in slow start, whose growth would run far past an
+                # unused rate in a second: within the last interval or two requests' spacing).
+                held = 1.0
+                if self._rate < self._ssthresh:
+                    held = max(self.interval, 2.0 / self._rate)
                 if now - self._last_wait <= held:
                     self._increase()
             elif outcome == "throttled":
                 self.throttled += 1
                 if reserved_at >= self._last_decrease:
                     self._decrease(now)
+            self._horizon = self._current_horizon()
+
+    def _current_horizon(self) -> float:
+        # In slow start, slots are given at most one interval ahead (MIN_INTERVAL before the
+        # first round trip), not HORIZON: a schedule made at the old rate would delay each
+        # doubling by half a second.
+        if self._rate >= min(self._ssthresh, self._ceiling):
+            return self.HORIZON
+        if self._srtt is None:
+            return self.MIN_INTERVAL
+        return min(self.interval, self.HORIZON)
 
     def _round_trip(self, rtt: float) -> None:
         rtt = max(rtt, 0.0)
