@@ -11,8 +11,8 @@ fake clock.
 * :class:`AdaptivePace` is a bucket whose rate follows the answers, the way TCP's congestion
   control does. It starts at ``start`` (Togai's documented 10 requests per second for a new
   organisation) in **slow start**: while the pace is what holds requests back, the rate doubles
-  every round trip (the smoothed RTT, at least 50 ms). The first 429, or the first *latency
-  rise* (the smoothed RTT at twice the lowest seen and 20 ms above it), ends slow start for good:
+  every round trip (at least 50 ms). The first 429, or the first *latency rise* (the lowest of
+  the last 8 round trips at twice the lowest ever seen and 20 ms above it), ends slow start:
   ``ssthresh``, TCP's slow-start threshold, is set there and the rate grows additively from then
   on (**congestion avoidance**). A 429 is a multiplicative decrease to a fraction of the rate
   that was actually getting through, taking back the slots given at the old rate. Never above
@@ -129,7 +129,7 @@ class AdaptivePace(TokenBucket):
     run reached (a resumed run starts a little below it, without slow start).
 
     Two states, as TCP's: **slow start** while the rate is below ``ssthresh`` (infinite at
-    first), where the rate doubles every *interval* (the smoothed round-trip time, kept between
+    first), where the rate doubles every *interval* (the recent round-trip time, kept between
     ``MIN_INTERVAL`` and ``MAX_INTERVAL``); **congestion avoidance** from the first 429 or the
     first latency rise on, where it grows additively. A 429 sets ``ssthresh`` to the lowered
     rate, so slow start never resumes on its own; a latency rise sets it to the rate then.
@@ -143,9 +143,10 @@ class AdaptivePace(TokenBucket):
     where it is.
     """
 
-    #: Slow start doubles the rate once per interval: the smoothed round-trip time, but at least
-    #: ``MIN_INTERVAL`` (a loopback RTT of a millisecond would make any noise a doubling) and at
-    #: most ``MAX_INTERVAL`` (also the interval before the first round trip is measured).
+    #: Slow start doubles the rate once per interval: the round-trip time (the lowest of the last
+    #: ``LATENCY_SAMPLES``, so that one slow first answer from a cold server does not slow the
+    #: ramp), but at least ``MIN_INTERVAL`` (a loopback RTT of a millisecond would make any noise
+    #: a doubling) and at most ``MAX_INTERVAL`` (also the interval before the first round trip).
     MIN_INTERVAL = 0.05
     MAX_INTERVAL = 1.0
     #: A latency rise: the *lowest* of the last ``LATENCY_SAMPLES`` round trips above
@@ -156,8 +157,6 @@ class AdaptivePace(TokenBucket):
     LATENCY_RISE = 2.0
     LATENCY_MARGIN = 0.02
     LATENCY_SAMPLES = 8
-    #: The smoothed RTT (the doubling interval) follows each round trip with TCP's 1/8 gain.
-    RTT_GAIN = 0.125
     #: Congestion avoidance after a 429: the rate closes this fraction of its gap to the rate of
     #: the last 429 each second, then, within ``NEAR`` of it, grows by ``INCREASE`` per second
     #: (at least ``MIN_INCREASE`` requests per second per second).
@@ -196,7 +195,6 @@ class AdaptivePace(TokenBucket):
         self._throttled_at = math.inf if reached is None else reached
         self._answered: deque[float] = deque()
         self._first_answer: float | None = None
-        self._srtt: float | None = None
         self._min_rtt = math.inf
         self._recent: deque[float] = deque(maxlen=self.LATENCY_SAMPLES)
         self._horizon = self._current_horizon()
@@ -221,10 +219,10 @@ class AdaptivePace(TokenBucket):
 
     @property
     def interval(self) -> float:
-        """Seconds in which slow start doubles the rate (the smoothed RTT, bounded)."""
-        if self._srtt is None:
+        """Seconds in which slow start doubles the rate (the recent round-trip time, bounded)."""
+        if not self._recent:
             return self.MAX_INTERVAL
-        return min(max(self._srtt, self.MIN_INTERVAL), self.MAX_INTERVAL)
+        return min(max(min(self._recent), self.MIN_INTERVAL), self.MAX_INTERVAL)
 
     def observe(
         self,
@@ -260,7 +258,7 @@ class AdaptivePace(TokenBucket):
         # doubling by half a second.
         if self._rate >= min(self._ssthresh, self._ceiling):
             return self.HORIZON
-        if self._srtt is None:
+        if not self._recent:
             return self.MIN_INTERVAL
         return min(self.interval, self.HORIZON)
 
@@ -268,10 +266,6 @@ class AdaptivePace(TokenBucket):
         rtt = max(rtt, 0.0)
         self._min_rtt = min(self._min_rtt, rtt)
         self._recent.append(rtt)
-        if self._srtt is None:
-            self._srtt = rtt
-        else:
-            self._srtt += self.RTT_GAIN * (rtt - self._srtt)
         if self._rate < self._ssthresh and len(self._recent) == self.LATENCY_SAMPLES:
             recent = min(self._recent)
             if (

@@ -109,9 +109,11 @@ def test_latency_noise_does_not_end_slow_start():
     """Single slow answers among fast ones, and a rise of a few ms on loopback (below the 20 ms
     margin), leave slow start running."""
     pace = AdaptivePace()
-    now = 0.0
-    for i in range(40):
-        now = _answered_for(pace, now, 0.01, rtt=0.5 if i % 5 == 0 else 0.01)
+    for i in range(80):  # one answer in five 50 times slower
+        now = i * 0.002
+        pace.reserve(now)
+        rtt = 0.5 if i % 5 == 0 else 0.01
+        pace.observe(now, reserved_at=now, outcome="answered", sent_at=now - rtt)
     jittery = AdaptivePace()
     now = _answered_for(jittery, 0.0, 0.1, rtt=0.001)
     _answered_for(jittery, now, 0.1, rtt=0.008)  # eight times the minimum, but 7 ms
