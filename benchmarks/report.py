@@ -132,7 +132,8 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                     "5",
                     f"get-customer through the {label}: p50 added over a direct SDK call",
                     f"<= {GOALS['surface_added_ms']:.0f} ms",
-                    f"+{added:.2f} ms (p50 {surfaces[kind]['p50_ms']:.2f} vs {direct:.2f} ms)",
+                    f"+{added:.2f} ms (p50 {surfaces[kind]['p50_ms']:.2f} vs {direct:.2f} ms); "
+                    f"added / direct {added / direct:.2f}x",
                     f"{surfaces[kind]['p50_ms'] / direct:.2f}x",
                     _met(added <= GOALS["surface_added_ms"]),
                 )
@@ -174,6 +175,8 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
 MCP_LABELS = {
     "mcp": "MCP tool, sessions on (default), 2026-07-28 client (no session)",
     "mcp-legacy": "MCP tool, sessions on (default), 2025-11-25 client (a session, SSE)",
+    "mcp-plain": "MCP tool, sessions on (default), 2026-07-28 tools/call as a plain httpx POST "
+    "(no mcp.Client)",
     "mcp-stateless": "MCP tool, `--stateless`, 2026-07-28 client",
     "mcp-stateless-legacy": "MCP tool, `--stateless`, 2025-11-25 client (JSON)",
 }
@@ -463,6 +466,7 @@ def render_markdown(results: dict[str, Any], *, chart_path: Path, md_path: Path)
             [
                 "Path",
                 "p50 ms",
+                "Added p50 / direct p50",
                 "p95 ms",
                 "Client CPU ms/call",
                 "Adapter CPU ms/call",
@@ -473,6 +477,7 @@ def render_markdown(results: dict[str, Any], *, chart_path: Path, md_path: Path)
                 [
                     name,
                     f"{s['p50_ms']:.2f}",
+                    f"{s['p50_ms'] / surfaces['direct']['p50_ms'] - 1:.2f}x",
                     f"{s['p95_ms']:.2f}",
                     f"{s['client_cpu_ms']:.2f}",
                     f"{s['adapter_cpu_ms']:.2f}",

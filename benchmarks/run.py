@@ -272,6 +272,7 @@ def _importable(module: str, name: str) -> str | None:
 MCP_PATHS = {
     "mcp": ((), "auto"),
     "mcp-legacy": ((), "legacy"),
+    "mcp-plain": ((), "plain"),
     "mcp-stateless": (("--stateless",), "auto"),
     "mcp-stateless-legacy": (("--stateless",), "legacy"),
 }
