@@ -122,7 +122,7 @@ class TokenBucket:
 
 class AdaptivePace(TokenBucket):
     """A :class:`TokenBucket` whose rate adapts to the answers, as TCP's congestion control does
-    (see the module docstring and docs/sdk.md#adaptive-pace).
+    (see the module docstring and docs/sdk.md, "How the adaptive pace moves").
 
     ``start``: the first rate (default: Togai's 10/s, or ``ceiling`` when lower); ``ceiling``:
     never faster (None: no ceiling); ``floor``: never slower; ``reached``: the pace an earlier
@@ -134,10 +134,12 @@ class AdaptivePace(TokenBucket):
     first latency rise on, where it grows additively. A 429 sets ``ssthresh`` to the lowered
     rate, so slow start never resumes on its own; a latency rise sets it to the rate then.
     Increases happen only while the pace is what holds requests back (a reservation waited in
-    the last second), so a client slowed by latency or its own CPU does not inflate the rate it
-    never uses. A 429 for a request given its slot before the last decrease was already answered
-    for: it does not lower the rate again. A decrease takes back the slots given and not yet
-    used, so the requests waiting for them go at the new rate.
+    the last second; in slow start, within the last interval or two slots), so a client slowed
+    by latency or its own CPU does not inflate the rate it never uses. In slow start, slots are
+    given at most one interval ahead, so a doubling applies at once. A 429 for a request given
+    its slot before the last decrease was already answered for: it does not lower the rate
+    again. A decrease takes back the slots given and not yet used, so the requests waiting for
+    them go at the new rate.
 
     ``requests``, ``throttled`` and ``peak`` count what it saw; ``state`` and ``ssthresh`` say
     where it is.
