@@ -6,17 +6,16 @@
 The MCP app (``create_mcp_app``, sessions on, the default) is driven in-process through ASGI
 with the ``tools/call`` a 2026-07-28 client posts, so neither uvicorn nor an MCP client is in
 the figures: what is left over a direct ``AsyncTogaiCustomers.get_customer`` is the server's own
-cost. First the p50 of both, unprofiled and interleaved; then one profiled pass (``cProfile``,
-which inflates every figure alike) broken down by stage, as shares of the profiled call.
+cost. First the p50 of both, unprofiled and interleaved; then one pass under pyinstrument (wall
+time, awaits counted in the frame that awaits: only the SDK call waits, on its upstream) broken
+down by stage, as shares of the profiled call.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import json
-import pstats
 import statistics
 import time
 from typing import Any
@@ -49,47 +48,41 @@ HEADERS = [
     (b"content-length", str(len(BODY)).encode()),
 ]
 
-#: Stages of one call: (label, file suffix, function name, only when called from this function).
+#: Stages of one call: (label, file suffix, function name).
 STAGES = [
-    ("whole MCP app call (ASGI)", "mcp/_sessions.py", "__call__", None),
-    ("SDK call inside the tool (the direct call pays it too)", "_client.py", "send", None),
-    ("ours: the tool around it (arguments, to_dict, result)", "mcp/_server.py", "run", None),
-    ("mcp: read the body (starlette Request)", "starlette/requests.py", "body", None),
-    ("mcp: transport security (Host/Origin)", "transport_security.py", "validate_request", None),
-    (
-        "mcp: JSON-RPC envelope (pydantic)",
-        "pydantic/main.py",
-        "model_validate",
-        "handle_modern_request",
-    ),
-    ("mcp: classify_inbound_request", "shared/inbound.py", "classify_inbound_request", None),
-    ("mcp: Mcp-Param header check", "_streamable_http_modern.py", "_mcp_param_rejection", None),
-    ("mcp: serve_one (dispatch, params, otel span)", "server/runner.py", "serve_one", None),
-    (
-        "mcp: result to JSON (validate + dump)",
-        "mcp_types/methods.py",
-        "serialize_server_result",
-        None,
-    ),
-    (
-        "mcp: write the answer (JSON, starlette Response)",
-        "_streamable_http_modern.py",
-        "_write",
-        None,
-    ),
-]
+    ("SDK call in the tool (the direct call pays it too)", "togai_customers/_client.py", "send"),
+    ("ours: the tool around it (arguments, to_dict, result)", "mcp/_server.py", "call_tool"),
+    ("mcp: read the body (starlette Request)", "starlette/requests.py", "body"),
+    ("mcp: transport security (Host/Origin)", "transport_security.py", "validate_request"),
+    ("mcp: JSON-RPC envelope (pydantic)", "pydantic/main.py", "model_validate"),
+    ("mcp: classify_inbound_request", "shared/inbound.py", "classify_inbound_request"),
+    ("mcp: Mcp-Param header check", "_streamable_http_modern.py", "_mcp_param_rejection"),
+    ("mcp: serve_one (dispatch, params, otel span)", "server/runner.py", "serve_one"),
+    ("mcp: result to JSON (validate + dump)", "mcp_types/methods.py", "serialize_server_result"),
+    ("mcp: write the answer (JSON, starlette Response)", "_streamable_http_modern.py", "_write"),
+]  # fmt: skip
 
 
-def _cumulative(stats: dict[Any, Any], suffix: str, name: str, caller: str | None) -> float:
-    total = 0.0
-    for (file, _, function), (_, _, _, cumtime, callers) in stats.items():
-        if not (file.endswith(suffix) and function == name):
-            continue
-        if caller is None:
-            total += cumtime
-        else:
-            total += sum(v[3] for (_, _, fn), v in callers.items() if fn == caller)
-    return total
+#: Our ASGI layers around mcp's app: their own time only (what they call is mcp's).
+OUR_LAYERS = ("togai_customers_server/mcp/_sessions.py", "togai_customers_server/mcp/_server.py")
+LAYERS = "ours: ASGI layers (McpHttpApp, NoStandaloneStream), own time"
+
+
+def _self_times(frame: Any, stage: str | None, totals: dict[str, float]) -> None:
+    """Each frame's own time (its time less its children's) to the innermost stage around it;
+    the time outside every stage goes to ``""``."""
+    for i, (_, suffix, name) in enumerate(STAGES):
+        if frame.function == name and (frame.file_path or "").endswith(suffix):
+            stage = STAGES[i][0]
+            break
+    own = frame.time - sum(child.time for child in frame.children)
+    path = frame.file_path or ""
+    if stage is None and frame.function == "__call__" and path.endswith(OUR_LAYERS):
+        totals[LAYERS] = totals.get(LAYERS, 0.0) + own
+    else:
+        totals[stage or ""] = totals.get(stage or "", 0.0) + own
+    for child in frame.children:
+        _self_times(child, stage, totals)
 
 
 async def _call(app: Any) -> bytes:
@@ -156,32 +149,34 @@ async def _main(url: str, n: int) -> None:
             t0 = time.perf_counter()
             await _call(app)
             ms["mcp"].append((time.perf_counter() - t0) * 1000)
-        profiler = cProfile.Profile()
-        for _ in range(n):
-            profiler.enable()
-            await _call(app)
-            profiler.disable()
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005, async_mode="enabled")
+        with profiler:
+            for _ in range(n):
+                await _call(app)
     inbox.put_nowait({"type": "lifespan.shutdown"})
     await asyncio.wait_for(lifespan, 10)
 
     direct, mcp = statistics.median(ms["direct"]), statistics.median(ms["mcp"])
     print(f"unprofiled p50 of {n}: direct SDK call {direct:.3f} ms, MCP app call {mcp:.3f} ms;")
     print(f"the server adds {mcp - direct:.3f} ms = {(mcp - direct) / direct:.2f}x the direct call")
-    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    cum = {label: _cumulative(stats, *where) for label, *where in STAGES}
-    labels = [label for label, *_ in STAGES]
-    whole, sdk_call, ours, serve, serialize = (cum[labels[i]] for i in (0, 1, 2, 8, 9))
-    cum[labels[2]] = ours - sdk_call  # run() minus the SDK call it makes
-    cum[labels[8]] = serve - ours - serialize  # serve_one minus our tool and the dump
-    print(f"\nprofiled ({n} calls; cProfile inflates each figure, the shares hold):\n")
+    totals: dict[str, float] = {}
+    root = profiler.last_session.root_frame() if profiler.last_session else None
+    if root is None:
+        raise RuntimeError("no samples")
+    _self_times(root, None, totals)
+    whole = sum(totals.values())
+    print(f"\nprofiled ({n} calls, pyinstrument; each stage's own time, inner stages apart):\n")
     print("| Stage | ms/call (profiled) | Share of the call |")
     print("|---|---|---|")
-    for label in labels:
-        print(f"| {label} | {cum[label] / n:.3f} | {cum[label] / whole:.0%} |")
-    rest = whole - sum(cum[label] for label in labels[1:])
+    for label in [*(label for label, *_ in STAGES), LAYERS]:
+        print(f"| {label} | {totals.get(label, 0.0) / n * 1000:.3f} | "
+              f"{totals.get(label, 0.0) / whole:.0%} |")  # fmt: skip
+    rest = totals.get("", 0.0)
     print(
-        "| mcp: the rest (session manager, SSE deferral task group and stream, anyio, "
-        f"starlette) | {rest / n:.3f} | {rest / whole:.0%} |"
+        "| mcp and the rest outside these: session manager, SSE deferral (task group, stream), "
+        f"anyio, starlette, the event loop | {rest / n * 1000:.3f} | {rest / whole:.0%} |"
     )
 
 
