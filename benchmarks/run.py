@@ -63,6 +63,9 @@ class Plan:
         self.rate_bound_concurrency = (1, 8, 32, 64)
         self.rate_limit = 50.0
         self.latency_ms = 40.0
+        # 6. Ramp: 1,000 rows into an unlimited local sandbox without and with --rate 5000.
+        self.ramp_rows = 1_000
+        self.ramp_rounds = 1 if quick else 3
         # 7. Unthrottled loopback import: rows, concurrency levels, interleaved rounds.
         self.loopback_rows = 1_000 if quick else 3_000
         self.loopback_concurrency = (8, 32, 64)
@@ -274,6 +277,7 @@ def _importable(module: str, name: str) -> str | None:
 MCP_PATHS = {
     "mcp": ((), "auto"),
     "mcp-legacy": ((), "legacy"),
+    "mcp-plain": ((), "plain"),
     "mcp-stateless": (("--stateless",), "auto"),
     "mcp-stateless-legacy": (("--stateless",), "legacy"),
 }
@@ -419,6 +423,32 @@ def bench_rate_bound(plan: Plan, tmp: Path) -> dict[str, Any]:
             "summary": summary,
         }
     return {"rate_limit": plan.rate_limit, "latency_ms": plan.latency_ms, "runs": runs}
+
+
+def bench_ramp(plan: Plan, tmp: Path) -> dict[str, Any]:
+    """6. How fast the adaptive pace finds the ceiling: ``import`` of 1,000 rows into a local
+    sandbox with no limit, without ``--rate`` (slow start from 10/s) and with ``--rate 5000``
+    (no adaptation), in interleaved rounds of one run."""
+    cli = cli_path()
+    modes = {"adaptive": [], "rate 5000": ["--rate", "5000"]}
+    rounds: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
+    for r in range(plan.ramp_rounds):
+        for mode, extra in modes.items():
+            log(f"6. ramp, round {r + 1}/{plan.ramp_rounds}: {plan.ramp_rows} rows, {mode}")
+            path = tmp / f"ramp-{r}-{len(extra)}.jsonl"
+            _write_rows(path, range(plan.ramp_rows), f"rp{r}-{len(extra)}-")
+            with spawn("sandbox") as sandbox:
+                summary, seconds, _, code = _cli_run(cli, sandbox, "import", str(path), *extra)
+            rounds[mode].append(
+                {"seconds": seconds, "exit_code": code, "pace": summary.get("pace")}
+            )
+    return {
+        "rows": plan.ramp_rows,
+        "runs": {
+            mode: {"seconds": statistics.median(x["seconds"] for x in rs), "rounds": rs}
+            for mode, rs in rounds.items()
+        },
+    }
 
 
 def bench_loopback(plan: Plan, tmp: Path) -> dict[str, Any]:
@@ -692,6 +722,7 @@ GROUPS = (
     "import",
     "surfaces",
     "rate_bound",
+    "ramp",
     "loopback",
     "sync",
     "resume",
@@ -749,6 +780,7 @@ def main() -> None:
         results["sessions"] = bench_sessions(plan)
     bulk = {
         "rate_bound": bench_rate_bound,
+        "ramp": bench_ramp,
         "loopback": bench_loopback,
         "sync": bench_sync,
         "resume": bench_resume,

@@ -5,7 +5,7 @@
 * ``async --client ours|httpx --url U``: ``--n`` calls by ``--concurrency`` worker tasks; wall.
 * ``memory --url U``: iterate every customer of ``list_customers(page_size=...)``; growth of the
   peak RSS (``ru_maxrss``) over the iteration.
-* ``surfaces --path direct|rest|mcp --url U [--mode auto|legacy]``: sequential get-customer
+* ``surfaces --path direct|rest|mcp --url U [--mode auto|legacy|plain]``: sequential get-customer
   latencies directly with the async SDK (U: the sandbox), through the REST adapter, or through
   the MCP tool (streamable HTTP, ``mcp.Client``, protocol 2026-07-28 or, with ``--mode legacy``,
   the 2025-11-25 handshake); also the client's CPU per call.
@@ -210,6 +210,40 @@ async def _surfaces_main(args: argparse.Namespace) -> dict[str, Any]:
                 return response.json()
 
             return await timed(rest)
+    if args.mode == "plain":
+        # The tools/call of a 2026-07-28 client as one plain httpx POST (what the REST path
+        # measures with plain httpx): the server's cost without mcp.Client's own.
+        body = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {
+                "name": "get-customer",
+                "arguments": {"customer_id": CUSTOMER_ID},
+                "_meta": {
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "0"},
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                },
+            },
+        }
+        headers = {
+            "accept": "application/json, text/event-stream",
+            "mcp-protocol-version": "2026-07-28",
+            "mcp-method": "tools/call",
+            "mcp-name": "get-customer",
+        }
+        async with httpx.AsyncClient(base_url=args.url) as http:
+
+            async def plain() -> Any:
+                response = await http.post("/mcp", json=body, headers=headers)
+                response.raise_for_status()
+                result = response.json()["result"]
+                if result.get("isError"):
+                    raise RuntimeError(f"MCP tool failed: {result['content']}")
+                return result
+
+            return await timed(plain)
     async with Client(args.url + "/mcp", mode=args.mode) as session:
 
         async def tool() -> Any:
@@ -283,7 +317,7 @@ def main() -> None:
     p.add_argument("--url", required=True, help="the sandbox, REST adapter or MCP server")
     p.add_argument("--n", type=int, default=300)
     p.add_argument("--warmup", type=int, default=30)
-    p.add_argument("--mode", choices=["auto", "legacy"], default="auto")
+    p.add_argument("--mode", choices=["auto", "legacy", "plain"], default="auto")
     p = sub.add_parser("sessions")
     p.add_argument("--url", required=True, help="the MCP server")
     p.add_argument("--n", type=int, default=10_000)

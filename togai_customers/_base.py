@@ -342,6 +342,7 @@ class BaseClient(Generic[HttpT]):
         while True:
             if pacer is not None:
                 reserved_at = yield from _slot(pacer, clock)
+                sent_at = clock.monotonic()
             t0 = time.perf_counter()
             try:
                 response: httpx.Response = yield Send(request, attempts.number)
@@ -349,12 +350,20 @@ class BaseClient(Generic[HttpT]):
                 failure = exc
             else:
                 if pacer is not None:
-                    pacer.observe(clock.monotonic(), reserved_at=reserved_at, outcome="answered")
+                    pacer.observe(
+                        clock.monotonic(),
+                        reserved_at=reserved_at,
+                        outcome="answered",
+                        sent_at=sent_at,
+                    )
                 self._log(request, f"-> {response.status_code}", attempts.number, t0)
                 return RawResponse(response, call)
             if pacer is not None:
                 pacer.observe(
-                    clock.monotonic(), reserved_at=reserved_at, outcome=_pace_outcome(failure)
+                    clock.monotonic(),
+                    reserved_at=reserved_at,
+                    outcome=_pace_outcome(failure),
+                    sent_at=sent_at,
                 )
             self._log(request, _outcome(failure), attempts.number, t0)
             wait = attempts.failed(failure)

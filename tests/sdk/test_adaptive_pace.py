@@ -1,5 +1,6 @@
-"""The adaptive pace (AIMD, pure with a given clock), and what it does against a rate-limited
-sandbox that sends no ``Retry-After``, in virtual time (an event loop whose clock jumps)."""
+"""The adaptive pace (slow start, then AIMD; pure with a given clock), and what it does against a
+sandbox (rate-limited, without ``Retry-After``, or not), in virtual time (an event loop whose
+clock jumps)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,18 @@ from togai_customers._pacing import TOGAI_DEFAULT_RATE
 from togai_customers_server.sandbox import Sandbox, SandboxTransport
 
 
-def _answered_for(pace: AdaptivePace, start: float, seconds: float) -> float:
-    """Send as fast as the pace allows from ``start`` for ``seconds``, every answer a 200."""
+def _answered_for(
+    pace: AdaptivePace, start: float, seconds: float, rtt: float | None = None
+) -> float:
+    """Send as fast as the pace allows from ``start`` for ``seconds``, every answer a 200 (each
+    answered ``rtt`` after it was sent, when given)."""
     now = start
     while now < start + seconds:
         wait, granted = pace.reserve(now)
         now += wait
         if granted:
-            pace.observe(now, reserved_at=now - wait, outcome="answered")
+            sent_at = None if rtt is None else now - rtt
+            pace.observe(now, reserved_at=now - wait, outcome="answered", sent_at=sent_at)
     return now
 
 
@@ -40,6 +45,79 @@ def test_slow_start_doubles_each_second_while_the_pace_holds_requests_back():
     assert 18.0 <= pace.rate <= 22.0
     _answered_for(pace, 1.0, 1.0)
     assert 36.0 <= pace.rate <= 44.0
+
+
+def test_slow_start_doubles_each_round_trip_once_round_trips_are_measured():
+    """With answers 0.2 s after sending, slow start doubles the rate every 0.2 s."""
+    pace = AdaptivePace()
+    end = _answered_for(pace, 0.0, 0.6, rtt=0.2)
+    assert pace.interval == pytest.approx(0.2)
+    assert 45.0 <= pace.rate <= 100.0  # three doublings from 10 (a little less: discrete steps)
+    before = pace.rate
+    _answered_for(pace, end, 0.2, rtt=0.2)
+    assert 1.7 * before <= pace.rate <= 2.3 * before
+    assert (pace.state, pace.ssthresh) == ("slow start", math.inf)
+
+
+def test_slow_start_interval_is_bounded_below_so_a_loopback_rtt_does_not_explode_it():
+    """With 1 ms round trips the rate still doubles at most every 50 ms: half a second is about
+    ten doublings (somewhat fewer: the steps are discrete), not five hundred."""
+    pace = AdaptivePace()
+    _answered_for(pace, 0.0, 0.5, rtt=0.001)
+    assert pace.interval == AdaptivePace.MIN_INTERVAL == 0.05
+    assert 10.0 * 2**6 <= pace.rate <= 10.0 * 2**10
+
+
+def test_a_429_ends_slow_start_for_good_and_sets_ssthresh():
+    """After a 429 the pace is in congestion avoidance at ssthresh (the lowered rate) and
+    grows additively: a second of success adds far less than a doubling, and slow start never
+    resumes however long the success lasts."""
+    pace = AdaptivePace()
+    end = _answered_for(pace, 0.0, 0.6, rtt=0.1)
+    refused = pace.rate
+    pace.observe(end, reserved_at=end, outcome="throttled")
+    assert pace.rate < refused
+    assert pace.ssthresh == pace.rate
+    assert pace.state == "congestion avoidance"
+    lowered = pace.rate
+    end = _answered_for(pace, end + 0.01, 1.0, rtt=0.1)
+    assert lowered < pace.rate <= refused  # closing in on the refused rate, not doubling
+    _answered_for(pace, end, 10.0, rtt=0.1)
+    assert pace.state == "congestion avoidance"
+    assert pace.rate < 1.5 * refused
+
+
+def test_a_sustained_latency_rise_ends_slow_start_without_lowering_the_pace():
+    """Round trips rising from 10 ms to 60 ms (a queue upstream) end slow start at the rate
+    then (ssthresh), with no decrease; afterwards the pace grows in a straight line."""
+    pace = AdaptivePace()
+    end = _answered_for(pace, 0.0, 0.3, rtt=0.01)
+    assert pace.state == "slow start"
+    for _ in range(AdaptivePace.LATENCY_SAMPLES):
+        pace.reserve(end)
+        pace.observe(end, reserved_at=end, outcome="answered", sent_at=end - 0.06)
+        end += 0.001
+    assert pace.state == "congestion avoidance"
+    at_exit = pace.ssthresh
+    assert at_exit == pytest.approx(pace.rate, rel=0.05)
+    _answered_for(pace, end, 1.0, rtt=0.06)
+    expected = at_exit + AdaptivePace.AFTER_LATENCY * at_exit  # one second of the straight line
+    assert pace.rate == pytest.approx(expected, rel=0.05)
+
+
+def test_latency_noise_does_not_end_slow_start():
+    """Single slow answers among fast ones, and a rise of a few ms on loopback (below the 20 ms
+    margin), leave slow start running."""
+    pace = AdaptivePace()
+    for i in range(80):  # one answer in five 50 times slower
+        now = i * 0.002
+        pace.reserve(now)
+        rtt = 0.5 if i % 5 == 0 else 0.01
+        pace.observe(now, reserved_at=now, outcome="answered", sent_at=now - rtt)
+    jittery = AdaptivePace()
+    now = _answered_for(jittery, 0.0, 0.1, rtt=0.001)
+    _answered_for(jittery, now, 0.1, rtt=0.008)  # eight times the minimum, but 7 ms
+    assert (pace.state, jittery.state) == ("slow start", "slow start")
 
 
 def test_the_pace_does_not_grow_when_it_is_not_what_holds_requests_back():
@@ -172,6 +250,42 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
 
 RATE_LIMIT = 50.0
 ROWS = 1000
+
+
+def test_finds_an_unlimited_sandbox_s_ceiling_within_a_second_of_virtual_time():
+    """Against a sandbox with no limit and 20 ms latency, 16 tasks take the pace from 10/s past
+    300/s within one virtual second, with no 429 (slow start by round trips)."""
+    clock = VirtualClock()
+    sandbox = Sandbox(latency_ms=20, clock=clock)
+    pace = AdaptivePace()
+    reached: list[float] = []
+
+    async def main() -> None:
+        http = httpx.AsyncClient(transport=SandboxTransport(sandbox))
+        client = AsyncTogaiCustomers("k", http_client=http, pacer=pace, clock=clock)
+        todo = iter(range(600))
+
+        async def worker() -> None:
+            for i in todo:
+                await client.create_customer(
+                    id=f"c{i}", name=f"Customer {i}", primary_email="a@b.io", address={}
+                )
+                if not reached and clock.now >= 1.0:
+                    reached.append(pace.rate)
+
+        await asyncio.gather(*(worker() for _ in range(16)))
+        await http.aclose()
+
+    loop = VirtualTimeLoop(clock)
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+        sandbox.close()
+    assert reached
+    assert reached[0] >= 300.0, reached
+    assert pace.throttled == 0
+    assert pace.interval == pytest.approx(0.05)  # the 20 ms RTT, bounded below
 
 
 @pytest.mark.parametrize("workers", [8, 32])

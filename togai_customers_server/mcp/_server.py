@@ -11,6 +11,7 @@ calls keep no state on the server (the confirmation travels with the request, se
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -265,11 +266,18 @@ def create_mcp_server(
             return ListToolsResult(tools=tools)
         return ListToolsResult(tools=[s.tool for s in specs.values() if allowed(ctx, s)])
 
+    # For the 2026-07-28 HTTP leg's Mcp-Param-* header check: without a lookup, mcp would run
+    # tools/list (every schema, serialized) before each tools/call. Only properties annotated
+    # x-mcp-header have headers to check; a tool without any gets None, which checks nothing,
+    # as its schema would, without mcp walking the whole schema twice on every call.
+    header_schemas = {
+        name: spec.tool.input_schema
+        for name, spec in specs.items()
+        if "x-mcp-header" in json.dumps(spec.tool.input_schema)
+    }
+
     def input_schema(name: str) -> dict[str, Any] | None:
-        # For the 2026-07-28 HTTP leg's Mcp-Param-* header check: without it, mcp would run
-        # tools/list (every schema, serialized) before each tools/call.
-        spec = specs.get(name)
-        return None if spec is None else spec.tool.input_schema
+        return header_schemas.get(name)
 
     async def run(ctx: Ctx, spec: ToolSpec, params: CallToolRequestParams) -> Any:
         if not is_write(spec.op):
