@@ -187,7 +187,8 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
                 _met(worst <= GOALS["oauth_added_ms"]),
             )
         )
-    return rows
+    # By benchmark number (a stable sort keeps each benchmark's rows in order).
+    return sorted(rows, key=lambda row: int(row[0]))
 
 
 #: The MCP paths of benchmark 5 (see run.py's MCP_PATHS).
@@ -320,7 +321,7 @@ def _bulk_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, s
         for name, goal in (("version", "startup_version_ms"), ("help", "startup_help_ms")):
             rows.append(
                 (
-                    "13",
+                    "11",
                     f"start-up of `togai-customers --{name}` (whole process, median)",
                     f"<= {GOALS[goal]:.0f} ms",
                     f"{ms[name]:.0f} ms (floor {ms['floor']:.0f} ms)",
@@ -330,7 +331,7 @@ def _bulk_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, s
             )
         rows.append(
             (
-                "13",
+                "11",
                 "start-up of `get ID` against a local sandbox, vs "
                 '`python -c "import httpx, typer"` (same run)',
                 f"<= {GOALS['startup_get_vs_floor']:.2f}x",
@@ -343,7 +344,7 @@ def _bulk_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, s
     if ba:
         rows.append(
             (
-                "14",
+                "12",
                 f"{ba['ids']:,} ids: `get --ids-from FILE` vs a shell loop of `get`s "
                 f"({ba['loop_gets']} timed, extrapolated)",
                 "one process, bounded by pacing",
@@ -567,6 +568,7 @@ def render_markdown(results: dict[str, Any], *, chart_path: Path, md_path: Path)
         ]
     out += _bulk_details(results)
     out += _oauth_details(results)
+    out += _startup_sections(results)
     return "\n".join(out)
 
 
@@ -721,7 +723,6 @@ def _bulk_details(results: dict[str, Any]) -> list[str]:
             ),
             "",
         ]
-    out += _startup_sections(results)
     rs = results.get("resume")
     if rs:
         s = rs["summary"] if isinstance(rs["summary"], dict) else {}
@@ -757,7 +758,7 @@ def _startup_sections(results: dict[str, Any]) -> list[str]:
     if st:
         ms, ratio = st["median_ms"], st["ratio_vs_floor"]
         out += [
-            f"### 13. Start-up (whole processes, median of {st['runs']} interleaved rounds; "
+            f"### 11. Start-up (whole processes, median of {st['runs']} interleaved rounds; "
             'the floor is `python -c "import httpx, typer"`)',
             "",
             _load(st),
@@ -771,7 +772,7 @@ def _startup_sections(results: dict[str, Any]) -> list[str]:
     ba = results.get("batch")
     if ba:
         out += [
-            f"### 14. Many ids: `get --ids-from FILE` of {ba['ids']:,} ids vs a shell loop of "
+            f"### 12. Many ids: `get --ids-from FILE` of {ba['ids']:,} ids vs a shell loop of "
             f"`get`s (the loop timed over {ba['loop_gets']}, extrapolated; no `--rate`, "
             "`$TOGAI_MAX_RPS` unset: the adaptive pace from 10/s)",
             "",

@@ -77,9 +77,9 @@ class Plan:
         # 9. Resume: rows, killed when the journal holds this share of them.
         self.resume_rows = 400 if quick else 2_000
         self.resume_kill_at = 0.5
-        # 13. Start-up: fresh processes per command, interleaved rounds.
+        # 11. Start-up: fresh processes per command, interleaved rounds.
         self.startup_runs = 5 if quick else 15
-        # 14. Many ids: one `get --ids-from` of this many vs a shell loop of `get`s.
+        # 12. Many ids: one `get --ids-from` of this many vs a shell loop of `get`s.
         self.batch_ids = 1_000
         self.loop_gets = 20 if quick else 50
 
@@ -588,8 +588,8 @@ def _timed(argv: list[str], env: dict[str, str]) -> float:
 
 
 def bench_startup(plan: Plan) -> dict[str, Any]:
-    """13. Start-up of short commands beside Python's floor for a CLI on httpx and Typer."""
-    log(f"13. start-up: {plan.startup_runs} interleaved rounds of fresh processes")
+    """11. Start-up of short commands beside Python's floor for a CLI on httpx and Typer."""
+    log(f"11. start-up: {plan.startup_runs} interleaved rounds of fresh processes")
     before = os.getloadavg()
     cli = cli_path()
     py = sys.executable
@@ -628,9 +628,9 @@ def bench_startup(plan: Plan) -> dict[str, Any]:
 
 
 def bench_batch(plan: Plan, tmp: Path) -> dict[str, Any]:
-    """14. 1,000 ids: one `get --ids-from FILE` process vs a shell loop of `get`s."""
+    """12. 1,000 ids: one `get --ids-from FILE` process vs a shell loop of `get`s."""
     n, loop = plan.batch_ids, plan.loop_gets
-    log(f"14. {n:,} ids: get --ids-from vs a shell loop of {loop} gets (extrapolated)")
+    log(f"12. {n:,} ids: get --ids-from vs a shell loop of {loop} gets (extrapolated)")
     cli = cli_path()
     ids = tmp / "ids.txt"
     ids.write_text("".join(f"c{i}\n" for i in range(n)))
