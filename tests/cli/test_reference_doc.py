@@ -63,13 +63,15 @@ def _normalised(text: str) -> list[list[str]]:
     return [_help_options(block) or sorted(block.splitlines()) for block in text.split("```")]
 
 
-#: The option a row of a help panel starts with (required ones are starred).
-_OPTION_ROW = re.compile(r"^│ {1,4}(?:\* +)?(--[\w-]+)", re.MULTILINE)
+#: The option a row of the help starts with (runs of spaces already made one): the plain layout
+#: (`` -o, --output <...>``) or, on a page written with rich's panels, ``│ --name`` (required
+#: ones are starred).
+_OPTION_ROW = re.compile(r"^(?:│ {1,4}(?:\* +)?| {1,2})(?:-\w, )?(--[\w-]+)", re.MULTILINE)
 
 
 def _help_options(block: str) -> list[str]:
-    """A ``--help`` block as the options it lists: its layout is typer's and rich's, and differs
-    between their versions (the lowest ones allowed wrap otherwise)."""
+    """A ``--help`` block as the options it lists: its layout is typer's, and differs between
+    its versions (the metavars: ``TEXT`` at the lowest allowed, ``<str>`` later; the wrapping)."""
     lines = block.splitlines()
     if len(lines) < 2 or not lines[1].endswith(" --help"):
         return []
