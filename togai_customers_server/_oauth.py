@@ -378,7 +378,9 @@ def called_tools(body: bytes) -> list[tuple[str, dict[str, Any]]]:
     methods need no particular scope."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Unreadable (or nested past Python's recursion limit): the SDK's parser, which stops at
+        # a depth of 200, refuses it too, and each tool checks the caller's scopes again.
         return []
     messages = data if isinstance(data, list) else [data]
     calls = []

@@ -110,3 +110,29 @@ def test_the_audience_override_and_the_scope_map(issuer, make_servers):
 
 def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--oauth-issuer", ISSUER], {}, "--oauth-issuer"),
+        (["--public-url", "https://mcp.example.test"], {}, "--public-url"),
+        (["--oauth-audience", "api://x"], {}, "--oauth-audience"),
+        ([], {"TOGAI_OAUTH_ISSUER": ISSUER}, "TOGAI_OAUTH_ISSUER"),
+    ],
+)
+def test_mcp_stdio_refuses_the_oauth_options(args, env, named):
+    """`mcp --stdio` with an OAuth option exits 2 naming it and --stdio, instead of ignoring it."""
+    with cli_process("mcp", "--stdio", "--sandbox", *args, env=env) as proc:
+        _, err = proc.communicate(input="", timeout=30)
+    assert proc.returncode == 2, err
+    assert named in err
+    assert "--stdio" in err
+
+
+def test_mcp_stdio_keeps_the_audit_log(tmp_path):
+    """`mcp --stdio --audit-log FILE` is accepted (the audit trail works on stdio)."""
+    log = tmp_path / "audit.jsonl"
+    with cli_process("mcp", "--stdio", "--sandbox", "--audit-log", str(log)) as proc:
+        _, err = proc.communicate(input="", timeout=30)
+    assert proc.returncode == 0, err

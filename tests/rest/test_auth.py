@@ -128,3 +128,14 @@ def test_upstream_key_never_in_answers_or_logs(
     text = "\n".join(r.text + json.dumps(dict(r.headers)) for r in answers)
     assert secret not in text
     assert secret not in caplog.text
+
+
+@pytest.mark.parametrize("path", ["//v1/customers", "///v1/customers/acme", "//v1//customers"])
+def test_server_token_guards_doubled_slash_spellings(
+    guarded: TestClient[Litestar], togai_sandbox: Sandbox, path: str
+) -> None:
+    """A path the router reaches /v1 by, with doubled slashes, needs the server token too."""
+    # A URL, not a string: httpx reads "//v1/..." as a host ("v1") and a path.
+    r = guarded.get(httpx.URL("http://testserver").copy_with(raw_path=path.encode()))
+    assert r.status_code == 401, (path, r.text)
+    assert togai_sandbox.requests == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from togai_customers_server._settings import ServeOptions, options_from_env
@@ -89,3 +90,17 @@ def test_options_from_env_reads_the_safety_variables() -> None:
     )
     with pytest.raises(ValueError, match="TOGAI_READ_ONLY"):
         options_from_env({"TOGAI_READ_ONLY": "sometimes"})
+
+
+@pytest.mark.parametrize("path", ["//v1/customers", "///v1/customers", "//v1//customers/"])
+def test_doubled_slashes_do_not_skip_read_only(
+    make_api: MakeApi, togai_sandbox: Sandbox, path: str
+) -> None:
+    """POST //v1/customers (routed as /v1/customers) is refused like any write; nothing sent."""
+    api = make_api(ServeOptions(read_only=True))
+    # A URL, not a string: httpx reads "//v1/..." as a host ("v1") and a path.
+    r = api.post(
+        httpx.URL("http://testserver").copy_with(raw_path=path.encode()), json=customer_body()
+    )
+    assert r.status_code == 403, (path, r.text)
+    assert togai_sandbox.requests == []

@@ -309,6 +309,33 @@ def _oauth(
     }
 
 
+#: Options of the HTTP transport that ``--stdio`` cannot honour: (parameter, flag, variable).
+_OAUTH_OPTIONS = (
+    ("oauth_issuer", "--oauth-issuer", "TOGAI_OAUTH_ISSUER"),
+    ("public_url", "--public-url", "TOGAI_PUBLIC_URL"),
+    ("oauth_audience", "--oauth-audience", "TOGAI_OAUTH_AUDIENCE"),
+    ("oauth_scope_map", "--oauth-scope-map", "TOGAI_OAUTH_SCOPE_MAP"),
+)
+
+
+def _refuse_http_only_options(ctx: typer.Context) -> None:
+    """Exit 2 when an OAuth option is given with ``--stdio``: stdio has no bearer token to
+    check, so ignoring it would leave an operator believing the server is guarded."""
+    for name, flag, variable in _OAUTH_OPTIONS:
+        value = ctx.params.get(name)
+        if value is None or value == [] or value == ():
+            continue
+        source = ctx.get_parameter_source(name)
+        given = variable if source is not None and source.name == "ENVIRONMENT" else flag
+        # BadParameter: typer prints it with the usage line and exits 2, as for a bad value.
+        raise typer.BadParameter(
+            "cannot be used with --stdio: OAuth guards MCP over HTTP (mcp --host/--port, or "
+            "serve); over stdio the client is the process that started the server.",
+            ctx=ctx,
+            param_hint=given,
+        )
+
+
 def _sessions(stateless: bool, session_idle: float, max_sessions: int) -> dict[str, Any]:
     return {"stateless": stateless, "session_idle": session_idle, "max_sessions": max_sessions}
 
@@ -475,6 +502,7 @@ def _register_mcp(app: typer.Typer) -> None:
         )
         if not stdio:
             _run_serve(options)
+        _refuse_http_only_options(ctx)
         from togai_customers_server.serve import ServeError, check_options
 
         try:

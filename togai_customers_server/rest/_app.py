@@ -120,19 +120,23 @@ class ReadOnlyGuard:
 
 
 def _routing_path(scope: Scope) -> str:
-    """The path Litestar routes on, with '%' and '/' kept percent-encoded inside segments.
+    """The path Litestar routes on, in the form every guard before routing sees too.
 
-    ASGI servers decode ``%2F`` into '/' in ``scope["path"]``, which would split an id such as
-    ``a/b`` into two segments; ``raw_path`` still has it. Handlers decode path parameters once.
+    Litestar drops empty segments (``//v1//customers/`` routes as ``/v1/customers``): they are
+    dropped here, so a guard checking the ``/v1`` prefix cannot be walked round with a doubled
+    slash. ASGI servers decode ``%2F`` into '/' in ``scope["path"]``, which would split an id
+    such as ``a/b`` into two segments; ``raw_path`` still has it, so '%' and '/' stay
+    percent-encoded inside segments. Handlers decode path parameters once.
     """
     raw = scope.get("raw_path")
     if not raw:
-        return str(scope["path"]).replace("%", "%25")
-    segments = bytes(raw).split(b"?", 1)[0].split(b"/")
-    return "/".join(
-        unquote_to_bytes(s).decode("utf-8", "replace").replace("%", "%25").replace("/", "%2F")
-        for s in segments
-    )
+        segments = [s.replace("%", "%25") for s in str(scope["path"]).split("/")]
+    else:
+        segments = [
+            unquote_to_bytes(s).decode("utf-8", "replace").replace("%", "%25").replace("/", "%2F")
+            for s in bytes(raw).split(b"?", 1)[0].split(b"/")
+        ]
+    return "/" + "/".join(s for s in segments if s)
 
 
 class RestApp(Litestar):
@@ -183,9 +187,9 @@ class RestApp(Litestar):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        if str(scope["path"]).startswith(PROTECTED_PREFIX + "/"):
-            # A copy: the server's own scope (and its access log) keeps the path as received.
-            scope = {**scope, "path": _routing_path(scope)}
+        # Every path, not only those starting with /v1: "//v1/customers" is routed to /v1 too.
+        # A copy: the server's own scope (and its access log) keeps the path as received.
+        scope = {**scope, "path": _routing_path(scope)}
         await self._logged(scope, receive, send)
 
     async def _logged(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
