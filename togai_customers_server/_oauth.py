@@ -606,13 +606,30 @@ def default_public_url(options: ServeOptions) -> str | None:
     return f"http://{host}:{options.mcp_port}"
 
 
+def _check_issuer_url(issuer: str) -> None:
+    """The issuer's keys are fetched from it: over HTTPS (the MCP authorization spec asks it of
+    authorization servers), or plain HTTP on loopback only (a local IdP for development)."""
+    url = urlparse(issuer)
+    if url.scheme == "https" and url.hostname:
+        return
+    if url.scheme == "http" and url.hostname and is_loopback(url.hostname):
+        return
+    raise ValueError(
+        f"--oauth-issuer {issuer!r} must be an https:// URL (plain http:// only on loopback): "
+        "the signing keys are fetched from it, and over plain HTTP anyone on the way could "
+        "replace them."
+    )
+
+
 def oauth_from_options(options: ServeOptions) -> OAuthConfig | None:
     """The OAuth configuration of ``options`` (None without ``oauth_issuer``).
 
-    Raises ValueError when it cannot work: no public URL off loopback, a bad scope map.
+    Raises ValueError when it cannot work: an issuer that is not HTTPS (off loopback), no public
+    URL off loopback, a bad scope map.
     """
     if options.oauth_issuer is None:
         return None
+    _check_issuer_url(options.oauth_issuer)
     public_url = options.public_url or default_public_url(options)
     if public_url is None:
         raise ValueError(

@@ -136,3 +136,25 @@ def test_mcp_stdio_keeps_the_audit_log(tmp_path):
     with cli_process("mcp", "--stdio", "--sandbox", "--audit-log", str(log)) as proc:
         _, err = proc.communicate(input="", timeout=30)
     assert proc.returncode == 0, err
+
+
+@pytest.mark.parametrize(
+    ("issuer", "allowed"),
+    [
+        ("http://login.example.test/realms/acme", False),
+        ("ftp://login.example.test", False),
+        ("login.example.test", False),
+        ("https://login.example.test/realms/acme", True),
+        ("http://127.0.0.1:8081/realms/acme", True),
+        ("http://localhost:8081", True),
+    ],
+)
+def test_the_issuer_must_be_https_unless_on_loopback(issuer, allowed):
+    """An issuer whose keys would travel over plain HTTP off this machine is refused (the MCP
+    authorization spec asks for HTTPS); a loopback issuer (a local test IdP) may use HTTP."""
+    options = ServeOptions(sandbox=True, oauth_issuer=issuer)
+    if allowed:
+        check_options(options)
+    else:
+        with pytest.raises(ServeError, match=r"--oauth-issuer .*https://"):
+            check_options(options)
