@@ -340,6 +340,19 @@ def _bulk_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, s
                 _met(ratio["get"] <= GOALS["startup_get_vs_floor"]),
             )
         )
+        mini = "minimal typer+httpx get"
+        if mini in ms:
+            rows.append(
+                (
+                    "11",
+                    "start-up of `get ID` vs the least a Typer + httpx CLI does for the same GET "
+                    "(`benchmarks/mini_cli.py`, same run)",
+                    "reported",
+                    f"get {ms['get']:.0f} ms, minimal {ms[mini]:.0f} ms ({ratio[mini]:.2f}x floor)",
+                    f"{ms['get'] / ms[mini]:.2f}x",
+                    "-",
+                )
+            )
     ba = results.get("batch")
     if ba:
         rows.append(

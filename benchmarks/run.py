@@ -599,6 +599,9 @@ def bench_startup(plan: Plan) -> dict[str, Any]:
         "version": [cli, "--version"],
         "help": [cli, "--help"],
         "get": [cli, "-o", "json", "get", "c1"],
+        # The same GET by the least a Typer + httpx CLI does: Typer checks each value through
+        # pydantic and httpx sends through httpcore, neither of which the floor imports.
+        "minimal typer+httpx get": [py, str(HERE / "mini_cli.py"), "c1"],
         "import togai_customers": [py, "-c", "import togai_customers"],
         "import httpx": [py, "-c", "import httpx"],
     }
