@@ -45,7 +45,17 @@ from starlette.routing import Route, Router
 from togai_customers import OPERATIONS
 from togai_customers.spec import Operation
 
-from ._security import ASGIApp, Message, Receive, Scope, Send, bearer_token, is_loopback
+from ._security import (
+    ASGIApp,
+    BodyTooLarge,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    bearer_token,
+    is_loopback,
+    read_body,
+)
 from ._settings import ServeOptions, exposed_operations
 
 __all__ = [
@@ -394,10 +404,6 @@ def called_tools(body: bytes) -> list[tuple[str, dict[str, Any]]]:
     return calls
 
 
-class BodyTooLarge(Exception):
-    """A request body over :data:`MAX_BODY`: answered 413 (it cannot be looked into)."""
-
-
 def mcp_scope_rule(rows: Iterable[Operation[Any]] = OPERATIONS) -> ScopeRule:
     """MCP: a ``POST`` calling a tool needs the tool's scope.
 
@@ -411,20 +417,9 @@ def mcp_scope_rule(rows: Iterable[Operation[Any]] = OPERATIONS) -> ScopeRule:
     async def rule(scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
         if scope["method"] != "POST":
             return None, receive
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return None, receive  # disconnected: the app sees the end of the stream
-            chunk = bytes(message.get("body", b""))
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise BodyTooLarge()
-            chunks.append(chunk)
-            more = bool(message.get("more_body", False))
-        body = b"".join(chunks)
+        body = await read_body(receive, MAX_BODY)  # BodyTooLarge: answered 413
+        if body is None:
+            return None, receive  # disconnected: the app sees the end of the stream
         sent = False
 
         async def replay() -> Message:

@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BearerTokenMiddleware",
+    "BodyTooLarge",
     "InsecureBindError",
     "MissingCallerKeyError",
     "bearer_token",
     "check_bind",
     "client_for_caller",
     "is_loopback",
+    "read_body",
     "token_matches",
 ]
 
@@ -35,6 +37,28 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class BodyTooLarge(Exception):
+    """A request body over the limit :func:`read_body` was given."""
+
+
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """A request's whole body, read before the app sees it (a guard looking into it); None when
+    the client went away first. Raises :class:`BodyTooLarge` past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = bytes(message.get("body", b""))
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 class InsecureBindError(Exception):

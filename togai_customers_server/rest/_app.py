@@ -20,7 +20,7 @@ from togai_customers.spec import READ_METHODS
 from .._audit import AuditedWrite, AuditLog, audit_log_for, caller_mode, caller_of, rest_write_of
 from .._audit import target_of as audit_target
 from .._oauth import JwtVerifier, OAuthConfig, OAuthMiddleware, oauth_from_options, rest_scope_rule
-from .._security import BearerTokenMiddleware
+from .._security import BearerTokenMiddleware, BodyTooLarge, read_body
 from .._settings import ServeOptions, options_from_env
 from ._errors import exception_handlers
 from ._openapi import add_component_schemas, openapi_config, operation_class
@@ -48,21 +48,12 @@ READ_ONLY_MESSAGE = (
 _TARGET_BODY_LIMIT = 64 * 1024
 
 
-async def _read_body(receive: Any, limit: int = _TARGET_BODY_LIMIT) -> bytes | None:
-    """The request body, or None past ``limit`` bytes (then no target is taken from it)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+async def _target_body(receive: Any) -> bytes | None:
+    """The body of a refused request, or None past the limit (then no target is taken from it)."""
+    try:
+        return await read_body(receive, _TARGET_BODY_LIMIT)
+    except BodyTooLarge:
+        return None
 
 
 def refusal_auditor(
@@ -76,7 +67,7 @@ def refusal_auditor(
         if write is None or audit is None:
             return
         op, path = write
-        body = await _read_body(receive) if op.request_type is not None else None
+        body = await _target_body(receive) if op.request_type is not None else None
         AuditedWrite(
             audit,
             surface="rest",
